@@ -1,0 +1,235 @@
+/*
+ * catalog.c — database locations and per-thread connections.
+ */
+#include "store/catalog.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct town_conn {
+    char code[7];
+    struct store *conn;
+};
+
+/* The connections one thread holds. */
+struct thread_conns {
+    struct store *control;
+    struct town_conn *towns;
+    size_t count, cap;
+};
+
+struct catalog {
+    char *dir;
+    struct catalog_schemas schemas;
+    pthread_key_t key;
+    _Atomic uint64_t control_commits; /* commits to control.db by this process */
+};
+
+static const struct store_options conn_options = {.create = false, .busy_timeout_ms = 10000};
+
+static void thread_conns_free(void *p)
+{
+    struct thread_conns *tc = p;
+    if (!tc)
+        return;
+    store_close(tc->control);
+    for (size_t i = 0; i < tc->count; i++)
+        store_close(tc->towns[i].conn);
+    free(tc->towns);
+    free(tc);
+}
+
+static int make_dir(const char *path, struct kd_err *err)
+{
+    if (mkdir(path, 0750) == 0 || errno == EEXIST)
+        return 0;
+    return kd_fail(err, KD_INTERNAL, NULL, "cannot create %s: %s", path, strerror(errno));
+}
+
+static void assert_code(const char *code)
+{
+    assert(strlen(code) == 6);
+    for (int i = 0; i < 6; i++)
+        assert(code[i] >= '0' && code[i] <= '9');
+    (void)code;
+}
+
+const char *catalog_town_path(struct catalog *cat, const char *code, char *buf, size_t cap)
+{
+    assert_code(code);
+    snprintf(buf, cap, "%s/towns/%s.db", cat->dir, code);
+    return buf;
+}
+
+static int apply(struct store *s, const struct store_schema *const *list, size_t n,
+                 struct kd_err *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (store_migrate(s, list[i], err) < 0)
+            return -1;
+    return 0;
+}
+
+struct catalog *catalog_open(const char *data_dir, const struct catalog_schemas *schemas,
+                             struct kd_err *err)
+{
+    char path[PATH_MAX];
+    struct catalog *cat = calloc(1, sizeof *cat);
+    if (!cat || !(cat->dir = strdup(data_dir))) {
+        free(cat);
+        kd_fail(err, KD_INTERNAL, NULL, "out of memory");
+        return NULL;
+    }
+    cat->schemas = *schemas;
+    if (pthread_key_create(&cat->key, thread_conns_free) != 0) {
+        free(cat->dir);
+        free(cat);
+        kd_fail(err, KD_INTERNAL, NULL, "pthread_key_create failed");
+        return NULL;
+    }
+    snprintf(path, sizeof path, "%s/towns", data_dir);
+    if (make_dir(data_dir, err) < 0 || make_dir(path, err) < 0)
+        goto out_free;
+    snprintf(path, sizeof path, "%s/control.db", data_dir);
+    struct store_options create = conn_options;
+    create.create = true;
+    struct store *ctl = store_open(path, &create, err);
+    if (!ctl)
+        goto out_free;
+    int rc = apply(ctl, schemas->control, schemas->control_count, err);
+    store_close(ctl);
+    if (rc < 0)
+        goto out_free;
+    return cat;
+out_free:
+    pthread_key_delete(cat->key);
+    free(cat->dir);
+    free(cat);
+    return NULL;
+}
+
+void catalog_close(struct catalog *cat)
+{
+    if (!cat)
+        return;
+    catalog_thread_done(cat);
+    pthread_key_delete(cat->key);
+    free(cat->dir);
+    free(cat);
+}
+
+void catalog_thread_done(struct catalog *cat)
+{
+    thread_conns_free(pthread_getspecific(cat->key));
+    pthread_setspecific(cat->key, NULL);
+}
+
+static struct thread_conns *mine(struct catalog *cat, struct kd_err *err)
+{
+    struct thread_conns *tc = pthread_getspecific(cat->key);
+    if (tc)
+        return tc;
+    tc = calloc(1, sizeof *tc);
+    if (!tc || pthread_setspecific(cat->key, tc) != 0) {
+        free(tc);
+        kd_fail(err, KD_INTERNAL, NULL, "out of memory");
+        return NULL;
+    }
+    return tc;
+}
+
+struct store *catalog_control(struct catalog *cat, struct kd_err *err)
+{
+    struct thread_conns *tc = mine(cat, err);
+    if (!tc)
+        return NULL;
+    if (!tc->control) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/control.db", cat->dir);
+        struct store_options opt = conn_options;
+        opt.commit_counter = &cat->control_commits;
+        tc->control = store_open(path, &opt, err);
+    }
+    return tc->control;
+}
+
+bool catalog_town_exists(struct catalog *cat, const char *code)
+{
+    char path[PATH_MAX];
+    catalog_town_path(cat, code, path, sizeof path);
+    return access(path, F_OK) == 0;
+}
+
+struct store *catalog_town(struct catalog *cat, const char *code, struct kd_err *err)
+{
+    assert_code(code);
+    struct thread_conns *tc = mine(cat, err);
+    if (!tc)
+        return NULL;
+    for (size_t i = 0; i < tc->count; i++)
+        if (memcmp(tc->towns[i].code, code, 7) == 0)
+            return tc->towns[i].conn;
+    if (!catalog_town_exists(cat, code)) {
+        kd_fail(err, KD_NOT_FOUND, NULL, "town %s has no database", code);
+        return NULL;
+    }
+    if (tc->count == tc->cap) {
+        size_t cap = tc->cap ? tc->cap * 2 : 8;
+        struct town_conn *t = realloc(tc->towns, cap * sizeof *t);
+        if (!t) {
+            kd_fail(err, KD_INTERNAL, NULL, "out of memory");
+            return NULL;
+        }
+        tc->towns = t;
+        tc->cap = cap;
+    }
+    char path[PATH_MAX];
+    struct store *s = store_open(catalog_town_path(cat, code, path, sizeof path), &conn_options,
+                                 err);
+    if (!s)
+        return NULL;
+    memcpy(tc->towns[tc->count].code, code, 7);
+    tc->towns[tc->count].conn = s;
+    tc->count++;
+    return s;
+}
+
+int catalog_town_create(struct catalog *cat, const char *code, struct kd_err *err)
+{
+    char path[PATH_MAX];
+    catalog_town_path(cat, code, path, sizeof path);
+    if (access(path, F_OK) == 0)
+        return kd_fail(err, KD_CONFLICT, "code", "town %s already has a database", code);
+    struct store_options create = conn_options;
+    create.create = true;
+    struct store *s = store_open(path, &create, err);
+    if (!s)
+        return -1;
+    int rc = apply(s, cat->schemas.town, cat->schemas.town_count, err);
+    store_close(s);
+    if (rc < 0) {
+        char side[PATH_MAX + 8];
+        unlink(path);
+        snprintf(side, sizeof side, "%s-wal", path);
+        unlink(side);
+        snprintf(side, sizeof side, "%s-shm", path);
+        unlink(side);
+    }
+    return rc;
+}
+
+int catalog_town_migrate(struct catalog *cat, const char *code, struct kd_err *err)
+{
+    struct store *s = catalog_town(cat, code, err);
+    if (!s)
+        return -1;
+    return apply(s, cat->schemas.town, cat->schemas.town_count, err);
+}

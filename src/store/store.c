@@ -1,0 +1,244 @@
+/*
+ * store.c — the engine-independent half of the store: dispatch to the engine,
+ * transactions, and schema migrations.
+ */
+#include "store/engine.h"
+
+#include "base/clock.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+struct store *store_open(const char *where, const struct store_options *opt, struct kd_err *err)
+{
+    /* One engine today; a "postgresql://" prefix will select libpq here. */
+    return store_sqlite_open(where, opt, err);
+}
+
+void store_close(struct store *s)
+{
+    if (s)
+        s->ops->close(s);
+}
+
+uint64_t store_commits(struct store *s)
+{
+    return s->commit_counter ? atomic_load(s->commit_counter) : 0;
+}
+
+const char *store_where(struct store *s)
+{
+    return s->where;
+}
+
+int store_exec(struct store *s, const char *sql, struct kd_err *err)
+{
+    return s->ops->exec(s, sql, err);
+}
+
+int store_begin_read(struct store *s, struct kd_err *err)
+{
+    if (s->tx_depth)
+        return kd_fail(err, KD_INTERNAL, NULL, "transaction already open on %s", s->where);
+    if (s->ops->exec(s, s->ops->begin_read_sql, err) < 0)
+        return -1;
+    s->tx_depth = 1;
+    return 0;
+}
+
+int store_begin_write(struct store *s, struct kd_err *err)
+{
+    if (s->tx_depth)
+        return kd_fail(err, KD_INTERNAL, NULL, "transaction already open on %s", s->where);
+    if (s->ops->exec(s, s->ops->begin_write_sql, err) < 0)
+        return -1;
+    s->tx_depth = 1;
+    return 0;
+}
+
+int store_commit(struct store *s, struct kd_err *err)
+{
+    if (!s->tx_depth)
+        return kd_fail(err, KD_INTERNAL, NULL, "commit without a transaction on %s", s->where);
+    if (s->ops->exec(s, s->ops->commit_sql, err) < 0) {
+        store_rollback(s);
+        return -1;
+    }
+    s->tx_depth = 0;
+    return 0;
+}
+
+void store_rollback(struct store *s)
+{
+    if (!s->tx_depth)
+        return;
+    struct kd_err ignored;
+    s->ops->exec(s, s->ops->rollback_sql, &ignored);
+    s->tx_depth = 0;
+}
+
+bool store_in_transaction(struct store *s)
+{
+    return s->tx_depth != 0;
+}
+
+struct store_stmt *store_prepare(struct store *s, const char *sql, struct kd_err *err)
+{
+    return s->ops->prepare(s, sql, err);
+}
+
+void store_bind_i64(struct store_stmt *st, int idx, int64_t v)
+{
+    st->owner->ops->bind_i64(st, idx, v);
+}
+
+void store_bind_text(struct store_stmt *st, int idx, const char *v, size_t len)
+{
+    st->owner->ops->bind_text(st, idx, v, len);
+}
+
+void store_bind_str(struct store_stmt *st, int idx, const char *v)
+{
+    if (v)
+        st->owner->ops->bind_text(st, idx, v, strlen(v));
+    else
+        st->owner->ops->bind_null(st, idx);
+}
+
+void store_bind_blob(struct store_stmt *st, int idx, const void *v, size_t len)
+{
+    st->owner->ops->bind_blob(st, idx, v, len);
+}
+
+void store_bind_null(struct store_stmt *st, int idx)
+{
+    st->owner->ops->bind_null(st, idx);
+}
+
+enum store_step store_step(struct store_stmt *st, struct kd_err *err)
+{
+    return st->owner->ops->step(st, err);
+}
+
+void store_reset(struct store_stmt *st)
+{
+    st->owner->ops->reset(st);
+}
+
+bool store_col_null(struct store_stmt *st, int col)
+{
+    return st->owner->ops->col_null(st, col);
+}
+
+int64_t store_col_i64(struct store_stmt *st, int col)
+{
+    return st->owner->ops->col_i64(st, col);
+}
+
+const char *store_col_text(struct store_stmt *st, int col, size_t *len)
+{
+    return st->owner->ops->col_text(st, col, len);
+}
+
+const void *store_col_blob(struct store_stmt *st, int col, size_t *len)
+{
+    return st->owner->ops->col_blob(st, col, len);
+}
+
+int64_t store_last_id(struct store *s)
+{
+    return s->ops->last_id(s);
+}
+
+int64_t store_changes(struct store *s)
+{
+    return s->ops->changes(s);
+}
+
+/* ---- migrations --------------------------------------------------------- */
+
+static const char SQL_MIGRATIONS_TABLE[] =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " scope TEXT NOT NULL,"
+    " version INTEGER NOT NULL,"
+    " applied_at TEXT NOT NULL,"
+    " PRIMARY KEY (scope, version)"
+    ") STRICT";
+
+static const char SQL_MAX_VERSION[] =
+    "SELECT coalesce(max(version), 0) FROM schema_migrations WHERE scope = ?";
+
+static const char SQL_RECORD_VERSION[] =
+    "INSERT INTO schema_migrations (scope, version, applied_at) VALUES (?, ?, ?)";
+
+static int max_version(struct store *s, const char *scope, int *out, struct kd_err *err)
+{
+    struct store_stmt *st = store_prepare(s, SQL_MAX_VERSION, err);
+    if (!st)
+        return -1;
+    store_bind_str(st, 1, scope);
+    enum store_step rc = store_step(st, err);
+    if (rc == STORE_ROW)
+        *out = (int)store_col_i64(st, 0);
+    store_reset(st);
+    return rc == STORE_ROW ? 0 : -1;
+}
+
+int store_schema_version(struct store *s, const char *scope, struct kd_err *err)
+{
+    int v = 0;
+    if (store_exec(s, SQL_MIGRATIONS_TABLE, err) < 0 || max_version(s, scope, &v, err) < 0)
+        return -1;
+    return v;
+}
+
+int store_migrate(struct store *s, const struct store_schema *schema, struct kd_err *err)
+{
+    int have = store_schema_version(s, schema->scope, err);
+    if (have < 0)
+        return -1;
+    if ((size_t)have > schema->count)
+        return kd_fail(err, KD_INTERNAL, NULL,
+                       "%s: schema %s is at version %d, newer than this program (%zu)",
+                       s->where, schema->scope, have, schema->count);
+    for (size_t i = 0; i < schema->count; i++) {
+        const struct store_migration *m = &schema->steps[i];
+        if (m->version != (int)i + 1)
+            return kd_fail(err, KD_INTERNAL, NULL, "schema %s: step %zu has version %d",
+                           schema->scope, i + 1, m->version);
+        if (store_begin_write(s, err) < 0)
+            return -1;
+        int applied = 0;
+        if (max_version(s, schema->scope, &applied, err) < 0)
+            goto out_rollback;
+        if (applied >= m->version) {
+            store_rollback(s);
+            continue;
+        }
+        if (store_exec(s, m->sql, err) < 0) {
+            size_t len = strlen(err->message);
+            snprintf(err->message + len, sizeof err->message - len, " (schema %s version %d)",
+                     schema->scope, m->version);
+            goto out_rollback;
+        }
+        struct store_stmt *st = store_prepare(s, SQL_RECORD_VERSION, err);
+        if (!st)
+            goto out_rollback;
+        char now[CLOCK_ISO_LEN];
+        clock_format_iso(clock_now_ms(), now);
+        store_bind_str(st, 1, schema->scope);
+        store_bind_i64(st, 2, m->version);
+        store_bind_str(st, 3, now);
+        enum store_step rc = store_step(st, err);
+        store_reset(st);
+        if (rc != STORE_DONE)
+            goto out_rollback;
+        if (store_commit(s, err) < 0)
+            return -1;
+    }
+    return 0;
+out_rollback:
+    store_rollback(s);
+    return -1;
+}
