@@ -1,0 +1,218 @@
+/*
+ * config.c — INI configuration through inih, table-driven.
+ */
+#include "engine/config.h"
+
+#include "base/text.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum kind { K_STR, K_INT, K_I64, K_BOOL };
+
+struct key {
+    const char *section, *name;
+    enum kind kind;
+    size_t offset, size; /* size: buffer size for K_STR */
+    int64_t min, max;
+};
+
+#define STR(sec, f) {sec, #f, K_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0}
+#define INT(sec, f, lo, hi) {sec, #f, K_INT, offsetof(struct config, f), 0, lo, hi}
+#define I64(sec, f, lo, hi) {sec, #f, K_I64, offsetof(struct config, f), 0, lo, hi}
+#define BOOL(sec, f) {sec, #f, K_BOOL, offsetof(struct config, f), 0, 0, 1}
+
+static const struct key keys[] = {
+    STR("server", listen),
+    INT("server", port, 0, 65535),
+    INT("server", threads, 1, 256),
+    STR("server", web_dir),
+    I64("server", max_body_bytes, 1024, 1LL << 30),
+    I64("server", max_header_bytes, 4096, 1 << 20),
+    INT("server", max_connections, 1, 100000),
+    INT("server", max_connections_per_ip, 0, 100000),
+    INT("server", connection_timeout, 1, 3600),
+    INT("server", shutdown_grace, 0, 600),
+    BOOL("server", secure_cookies),
+    BOOL("server", access_log),
+    STR("server", log_level),
+    STR("store", data_dir),
+    INT("session", idle_timeout, 1, 86400),
+    INT("session", max_lifetime, 60, 7 * 86400),
+    INT("session", lockout_threshold, 1, 100),
+    INT("session", lockout_seconds, 1, 86400),
+    INT("session", password_min_length, 8, 128),
+    INT("session", hash_concurrency, 1, 64),
+};
+
+void config_defaults(struct config *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->listen, sizeof c->listen, "127.0.0.1");
+    c->port = 8080;
+    c->threads = 4;
+    snprintf(c->web_dir, sizeof c->web_dir, "./web");
+    c->max_body_bytes = 1 << 20;
+    c->max_header_bytes = 32 << 10;
+    c->max_connections = 512;
+    c->max_connections_per_ip = 0;
+    c->connection_timeout = 30;
+    c->shutdown_grace = 10;
+    c->secure_cookies = false;
+    c->access_log = true;
+    snprintf(c->log_level, sizeof c->log_level, "info");
+    snprintf(c->data_dir, sizeof c->data_dir, "./data");
+    c->idle_timeout = 1800;
+    c->max_lifetime = 43200;
+    c->lockout_threshold = 5;
+    c->lockout_seconds = 900;
+    c->password_min_length = 10;
+    c->hash_concurrency = 2;
+}
+
+/* Debian's inih is built without line numbers in the handler, so the text
+ * is fed through ini_parse_stream() by a reader that counts lines. */
+struct parse_ctx {
+    struct config *c;
+    struct kd_err *err;
+    bool failed;
+    const char *text;
+    size_t len, pos;
+    int line;
+};
+
+static char *read_line(char *buf, int size, void *stream)
+{
+    struct parse_ctx *p = stream;
+    if (p->pos >= p->len || size < 2)
+        return NULL;
+    size_t n = 0;
+    while (p->pos < p->len && n < (size_t)size - 1) {
+        char ch = p->text[p->pos++];
+        buf[n++] = ch;
+        if (ch == '\n')
+            break;
+    }
+    buf[n] = '\0';
+    p->line++;
+    return buf;
+}
+
+static int set_value(struct parse_ctx *p, const struct key *k, const char *value, int line)
+{
+    char *dst = (char *)p->c + k->offset;
+    size_t len = strlen(value);
+    switch (k->kind) {
+    case K_STR:
+        if (len >= k->size || text_has_control(value, len, false))
+            return kd_fail(p->err, KD_INVALID_VALUE, k->name,
+                           "line %d: %s must be at most %zu printable bytes", line, k->name,
+                           k->size - 1);
+        memcpy(dst, value, len + 1);
+        return 0;
+    case K_BOOL:
+        if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "1") == 0)
+            *(bool *)dst = true;
+        else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
+                 strcmp(value, "0") == 0)
+            *(bool *)dst = false;
+        else
+            return kd_fail(p->err, KD_INVALID_VALUE, k->name,
+                           "line %d: %s must be true or false", line, k->name);
+        return 0;
+    case K_INT:
+    case K_I64: {
+        int64_t v;
+        if (!text_parse_i64(value, len, k->min, k->max, &v))
+            return kd_fail(p->err, KD_INVALID_VALUE, k->name,
+                           "line %d: %s must be an integer from %lld to %lld", line, k->name,
+                           (long long)k->min, (long long)k->max);
+        if (k->kind == K_INT)
+            *(int *)dst = (int)v;
+        else
+            *(int64_t *)dst = v;
+        return 0;
+    }
+    }
+    return -1;
+}
+
+static int on_entry(void *user, const char *section, const char *name, const char *value)
+{
+    struct parse_ctx *p = user;
+    int line = p->line;
+    if (p->failed)
+        return 0;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0) {
+            if (set_value(p, &keys[i], value, line) < 0) {
+                p->failed = true;
+                return 0;
+            }
+            return 1;
+        }
+    }
+    kd_fail(p->err, KD_UNKNOWN_FIELD, name, "line %d: unknown key [%.32s] %.64s", line, section,
+            name);
+    p->failed = true;
+    return 0;
+}
+
+static int finish(struct parse_ctx *p, int rc, const char *what)
+{
+    if (p->failed)
+        return -1;
+    if (rc > 0)
+        return kd_fail(p->err, KD_INVALID_VALUE, NULL, "%s: syntax error on line %d", what, rc);
+    if (rc < 0)
+        return kd_fail(p->err, KD_INTERNAL, NULL, "%s: out of memory", what);
+    return 0;
+}
+
+int config_parse(struct config *c, const char *text, size_t len, struct kd_err *err)
+{
+    struct parse_ctx p = {.c = c, .err = err, .text = text, .len = len};
+    int rc = ini_parse_stream(read_line, &p, on_entry, &p);
+    if (finish(&p, rc, "configuration") < 0)
+        return -1;
+    return config_check(c, err);
+}
+
+int config_load(struct config *c, const char *path, struct kd_err *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return kd_fail(err, KD_NOT_FOUND, NULL, "%s: cannot read: %s", path, strerror(errno));
+    char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    bool too_big = n == sizeof buf && !feof(f);
+    fclose(f);
+    if (too_big)
+        return kd_fail(err, KD_TOO_LONG, NULL, "%s: configuration file over 64 KiB", path);
+    if (config_parse(c, buf, n, err) < 0) {
+        size_t m = strlen(err->message);
+        snprintf(err->message + m, sizeof err->message - m, " (in %s)", path);
+        return -1;
+    }
+    return 0;
+}
+
+int config_check(const struct config *c, struct kd_err *err)
+{
+    static const char *const levels[] = {"debug", "info", "warn", "error"};
+    bool ok = false;
+    for (size_t i = 0; i < 4; i++)
+        ok |= strcmp(c->log_level, levels[i]) == 0;
+    if (!ok)
+        return kd_fail(err, KD_INVALID_VALUE, "log_level",
+                       "log_level must be debug, info, warn or error");
+    if (c->idle_timeout > c->max_lifetime)
+        return kd_fail(err, KD_INVALID_VALUE, "idle_timeout",
+                       "idle_timeout must not exceed max_lifetime");
+    if (c->data_dir[0] == '\0')
+        return kd_fail(err, KD_INVALID_VALUE, "data_dir", "data_dir must not be empty");
+    return 0;
+}

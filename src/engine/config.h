@@ -1,0 +1,57 @@
+/*
+ * config.h — the server's configuration file (INI, read with inih).
+ *
+ * Only what a deployment needs to start lives here; per-town settings live in
+ * the databases. Every key has a default, so an empty file (or none) is a
+ * valid configuration. etc/kyodo.conf.example documents each key.
+ */
+#ifndef KYODO_ENGINE_CONFIG_H
+#define KYODO_ENGINE_CONFIG_H
+
+#include "base/err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config {
+    /* [server] */
+    char listen[64];          /* IPv4 address to bind, default 127.0.0.1 */
+    int port;                 /* default 8080; 0 picks a free port */
+    int threads;              /* worker threads, default 4 */
+    char web_dir[512];        /* static clerk UI, default ./web */
+    int64_t max_body_bytes;   /* request body ceiling, default 1 MiB */
+    int64_t max_header_bytes; /* per-connection header memory, default 32 KiB */
+    int max_connections;      /* default 512 */
+    int max_connections_per_ip; /* default 0 = no per-address limit */
+    int connection_timeout;   /* idle seconds before a connection is closed, default 30 */
+    int shutdown_grace;       /* seconds to finish requests on SIGTERM, default 10 */
+    bool secure_cookies;      /* add Secure to cookies (behind TLS), default false */
+    bool access_log;          /* one JSON line per request, default true */
+    char log_level[8];        /* debug, info, warn, error */
+    /* [store] */
+    char data_dir[512];       /* default ./data */
+    /* [session] */
+    int idle_timeout;         /* seconds, default 1800 */
+    int max_lifetime;         /* seconds, default 43200 */
+    int lockout_threshold;    /* consecutive failures before lock-out, default 5 */
+    int lockout_seconds;      /* default 900 */
+    int password_min_length;  /* characters, default 10 */
+    int hash_concurrency;     /* password hashes at once (64 MiB each), default 2 */
+};
+
+/* Fills every field with its default. */
+void config_defaults(struct config *c);
+
+/* Reads an INI file over the current values. Unknown sections or keys and
+ * bad values fail with the line number and key in err->message and the key
+ * in err->field. */
+int config_load(struct config *c, const char *path, struct kd_err *err);
+
+/* Parses INI text (for tests and fuzzing) the same way. */
+int config_parse(struct config *c, const char *text, size_t len, struct kd_err *err);
+
+/* Checks cross-field consistency (ranges are checked while parsing). */
+int config_check(const struct config *c, struct kd_err *err);
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * perm.c — the permission table.
+ *
+ * Read it as a matrix: each row is a (module, action) and the roles that may
+ * do it. Keep it the only place where roles are compared.
+ */
+#include "engine/perm.h"
+
+#include <string.h>
+
+#define R(x) (1u << (x))
+
+static const struct {
+    const char *name, *label;
+} roles[ROLE_COUNT] = {
+    [ROLE_ADMIN] = {"admin", "町村管理者"},
+    [ROLE_RESIDENTS] = {"residents_clerk", "住民記録担当"},
+    [ROLE_TAX] = {"tax_clerk", "税務担当"},
+    [ROLE_WELFARE] = {"welfare_clerk", "福祉担当"},
+    [ROLE_AUDITOR] = {"auditor", "監査担当"},
+    [ROLE_OPERATOR] = {"operator", "運用担当"},
+};
+
+static const struct {
+    const char *module, *action;
+    unsigned roles;
+} table[] = {
+    /* Every signed-in user: their own session and profile. */
+    {"self", "read", R(ROLE_ADMIN) | R(ROLE_RESIDENTS) | R(ROLE_TAX) | R(ROLE_WELFARE) |
+                         R(ROLE_AUDITOR) | R(ROLE_OPERATOR)},
+    {"self", "write", R(ROLE_ADMIN) | R(ROLE_RESIDENTS) | R(ROLE_TAX) | R(ROLE_WELFARE) |
+                          R(ROLE_AUDITOR) | R(ROLE_OPERATOR)},
+    /* The town's own registry entry (name, code) is not personal data. */
+    {"town", "read", R(ROLE_ADMIN) | R(ROLE_RESIDENTS) | R(ROLE_TAX) | R(ROLE_WELFARE) |
+                         R(ROLE_AUDITOR) | R(ROLE_OPERATOR)},
+    /* The consortium's tenant registry: operators only. */
+    {"tenants", "read", R(ROLE_OPERATOR)},
+    {"tenants", "write", R(ROLE_OPERATOR)},
+    /* The town's staff accounts. */
+    {"users", "read", R(ROLE_ADMIN)},
+    {"users", "write", R(ROLE_ADMIN)},
+    /* The audit log: read and verify, never write (entries are appended by
+     * the engine, not by a user). */
+    {"audit", "read", R(ROLE_AUDITOR)},
+    {"audit", "verify", R(ROLE_AUDITOR) | R(ROLE_OPERATOR)},
+    /* 業務 modules. Their screens arrive with their issues; the menu already
+     * follows these rows. */
+    {"residents", "read", R(ROLE_RESIDENTS)},
+    {"residents", "write", R(ROLE_RESIDENTS)},
+    {"tax", "read", R(ROLE_TAX)},
+    {"tax", "write", R(ROLE_TAX)},
+    {"welfare", "read", R(ROLE_WELFARE)},
+    {"welfare", "write", R(ROLE_WELFARE)},
+};
+
+const char *role_name(enum role r)
+{
+    return (unsigned)r < ROLE_COUNT ? roles[r].name : "unknown";
+}
+
+const char *role_label(enum role r)
+{
+    return (unsigned)r < ROLE_COUNT ? roles[r].label : "不明";
+}
+
+bool role_parse(const char *s, size_t len, enum role *out)
+{
+    for (int i = 0; i < ROLE_COUNT; i++) {
+        if (strlen(roles[i].name) == len && memcmp(roles[i].name, s, len) == 0) {
+            *out = (enum role)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static int find(const char *module, const char *action)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(table[i].module, module) == 0 && strcmp(table[i].action, action) == 0)
+            return (int)i;
+    return -1;
+}
+
+bool perm_allows(enum role r, const char *module, const char *action)
+{
+    if ((unsigned)r >= ROLE_COUNT)
+        return false;
+    int i = find(module, action);
+    return i >= 0 && (table[i].roles & R(r)) != 0;
+}
+
+bool perm_known(const char *module, const char *action)
+{
+    return find(module, action) >= 0;
+}
+
+bool perm_entry(size_t i, const char **module, const char **action, unsigned *role_mask)
+{
+    if (i >= sizeof table / sizeof table[0])
+        return false;
+    *module = table[i].module;
+    *action = table[i].action;
+    *role_mask = table[i].roles;
+    return true;
+}

@@ -1,0 +1,51 @@
+/*
+ * tenant.h — the consortium's towns (tenants), in the control database.
+ *
+ * A tenant is a town, identified by its 全国地方公共団体コード (six digits,
+ * check digit verified), and has its own database (store/catalog.h). This
+ * module keeps the registry: code, name, status. A disabled tenant cannot
+ * sign in and its sessions end; its data stays.
+ */
+#ifndef KYODO_ENGINE_TENANT_H
+#define KYODO_ENGINE_TENANT_H
+
+#include "base/err.h"
+#include "store/catalog.h"
+
+#include <stdbool.h>
+
+#define TENANT_NAME_CHARS 32
+
+extern const struct store_schema tenant_schema;
+
+struct tenant {
+    char code[7];
+    char name[TENANT_NAME_CHARS * 4 + 1];
+    bool active;
+    char created_at[25];
+    char updated_at[25];
+};
+
+/* Checks a town code: six digits with a valid check digit (field "code"). */
+int tenant_check_code(const char *s, size_t len, struct kd_err *err);
+/* Checks a town name: 1..32 characters, one line (field "name"). */
+int tenant_check_name(const char *s, size_t len, struct kd_err *err);
+
+/* Registers a town and creates its database, all or nothing. KD_CONFLICT if
+ * the code is taken. */
+int tenant_add(struct catalog *cat, const char *code, const char *name, struct kd_err *err);
+
+/* KD_NOT_FOUND if there is no such town. */
+int tenant_get(struct store *ctl, const char *code, struct tenant *out, struct kd_err *err);
+
+typedef int (*tenant_each_fn)(void *ctx, const struct tenant *t);
+/* Every town in code order; returns the count or -1. */
+int tenant_list(struct store *ctl, tenant_each_fn each, void *ctx, struct kd_err *err);
+
+/* Changes the name (when name != NULL) and/or status (active: 0 or 1, -1 to
+ * keep). A disabled town's sessions stop working at once: session lookup
+ * checks the town's status. */
+int tenant_update(struct store *ctl, const char *code, const char *name, int active,
+                  struct kd_err *err);
+
+#endif
