@@ -1,0 +1,127 @@
+/*
+ * jreq.c — strict JSON request decoding on jansson.
+ */
+#include "http/jreq.h"
+
+#include "base/text.h"
+
+#include <jansson.h>
+#include <string.h>
+
+int jreq_check_string(const struct jfield *f, const char *s, size_t len, struct kd_err *err)
+{
+    size_t bad_at;
+    size_t max = f->max_chars ? f->max_chars : 256;
+    if (!text_utf8_valid(s, len, &bad_at))
+        return kd_fail(err, KD_INVALID_UTF8, f->name, "%s is not valid UTF-8", f->name);
+    if (memchr(s, '\0', len))
+        return kd_fail(err, KD_INVALID_VALUE, f->name, "%s must not contain NUL", f->name);
+    if (text_has_control(s, len, f->multiline))
+        return kd_fail(err, KD_INVALID_VALUE, f->name, "%s must not contain control characters",
+                       f->name);
+    size_t chars = text_utf8_chars(s, len);
+    if (chars > max)
+        return kd_fail(err, KD_TOO_LONG, f->name, "%s is too long (%zu characters, at most %zu)",
+                       f->name, chars, max);
+    return 0;
+}
+
+static const char *type_name(enum jtype t)
+{
+    switch (t) {
+    case JT_STRING: return "a string";
+    case JT_INT: return "an integer";
+    case JT_BOOL: return "true or false";
+    }
+    return "?";
+}
+
+static int decode_one(struct arena *a, const struct jfield *f, json_t *v, struct jvalue *out,
+                      struct kd_err *err)
+{
+    out->present = true;
+    switch (f->type) {
+    case JT_STRING: {
+        if (!json_is_string(v))
+            return kd_fail(err, KD_WRONG_TYPE, f->name, "%s must be %s", f->name,
+                           type_name(f->type));
+        const char *s = json_string_value(v);
+        size_t len = json_string_length(v);
+        if (jreq_check_string(f, s, len, err) < 0)
+            return -1;
+        out->s = arena_strndup(a, s, len);
+        out->len = len;
+        if (!out->s)
+            return kd_fail(err, KD_PAYLOAD_TOO_LARGE, f->name, "request too large");
+        return 0;
+    }
+    case JT_INT:
+        if (!json_is_integer(v))
+            return kd_fail(err, KD_WRONG_TYPE, f->name, "%s must be %s", f->name,
+                           type_name(f->type));
+        out->i = json_integer_value(v);
+        if ((f->min || f->max) && (out->i < f->min || out->i > f->max))
+            return kd_fail(err, KD_INVALID_VALUE, f->name, "%s must be from %lld to %lld",
+                           f->name, (long long)f->min, (long long)f->max);
+        return 0;
+    case JT_BOOL:
+        if (!json_is_boolean(v))
+            return kd_fail(err, KD_WRONG_TYPE, f->name, "%s must be %s", f->name,
+                           type_name(f->type));
+        out->b = json_is_true(v);
+        return 0;
+    }
+    return kd_fail(err, KD_INTERNAL, f->name, "bad field spec");
+}
+
+int jreq_decode(struct arena *a, const char *body, size_t len, const struct jfield *spec,
+                size_t n, struct jvalue *out, struct kd_err *err)
+{
+    memset(out, 0, n * sizeof *out);
+    size_t i = 0;
+    while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
+        i++;
+    if (i == len)
+        return kd_fail(err, KD_MALFORMED_JSON, NULL,
+                       "request body is empty; a JSON object is expected");
+    size_t bad_at;
+    if (!text_utf8_valid(body, len, &bad_at))
+        return kd_fail(err, KD_INVALID_UTF8, NULL,
+                       "request body is not valid UTF-8 (byte offset %zu)", bad_at);
+
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return kd_fail(err, KD_MALFORMED_JSON, NULL, "malformed JSON at line %d column %d: %s",
+                       jerr.line, jerr.column, jerr.text);
+    int rc = -1;
+    if (!json_is_object(root)) {
+        kd_fail(err, KD_WRONG_TYPE, NULL, "request body must be a JSON object");
+        goto out;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach(root, key, value) {
+        size_t k = 0;
+        while (k < n && strcmp(spec[k].name, key) != 0)
+            k++;
+        if (k == n) {
+            kd_fail(err, KD_UNKNOWN_FIELD, key, "unknown field");
+            goto out;
+        }
+        if (json_is_null(value) && !spec[k].required)
+            continue; /* null: the same as absent */
+        if (decode_one(a, &spec[k], value, &out[k], err) < 0)
+            goto out;
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (spec[k].required && !out[k].present) {
+            kd_fail(err, KD_MISSING_FIELD, spec[k].name, "%s is required", spec[k].name);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    json_decref(root);
+    return rc;
+}

@@ -1,0 +1,182 @@
+/*
+ * json_out.c — compact JSON output from jansson values.
+ */
+#include "http/json_out.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAX_DEPTH = 64 };
+#define MAX_OUT ((size_t)256 << 20)
+
+struct out {
+    char *buf;
+    size_t len, cap;
+    bool failed;
+};
+
+static bool grow(struct out *o, size_t need)
+{
+    if (o->failed)
+        return false;
+    if (need > MAX_OUT - o->len) {
+        o->failed = true;
+        return false;
+    }
+    size_t cap = o->cap;
+    while (cap < o->len + need + 1)
+        cap *= 2;
+    char *b = realloc(o->buf, cap);
+    if (!b) {
+        o->failed = true;
+        return false;
+    }
+    o->buf = b;
+    o->cap = cap;
+    return true;
+}
+
+static void put(struct out *o, const char *s, size_t n)
+{
+    if (o->len + n + 1 > o->cap && !grow(o, n))
+        return;
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+}
+
+static void put_char(struct out *o, char c)
+{
+    if (o->len + 2 > o->cap && !grow(o, 1))
+        return;
+    o->buf[o->len++] = c;
+}
+
+/* Escapes as jansson does: \" \\ \b \f \n \r \t, other controls as \u00XX,
+ * everything else (valid UTF-8, guaranteed by jansson) as it is. */
+static void put_string(struct out *o, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    put_char(o, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        put(o, s + run, i - run);
+        run = i + 1;
+        char esc[6] = {'\\', 0, 0, 0, 0, 0};
+        size_t len = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            len = 6;
+        }
+        put(o, esc, len);
+    }
+    put(o, s + run, n - run);
+    put_char(o, '"');
+}
+
+static void put_int(struct out *o, json_int_t v)
+{
+    char num[24];
+    size_t i = sizeof num;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        num[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        num[--i] = '-';
+    put(o, num + i, sizeof num - i);
+}
+
+/* Reals as jansson writes them: the shortest %.Ng (N up to 17) that reads
+ * back exactly, with ".0" added when it would look like an integer. */
+static void put_real(struct out *o, double v)
+{
+    char num[32];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(num, sizeof num, "%.*g", prec, v);
+        if (strtod(num, NULL) == v)
+            break;
+    }
+    size_t n = strlen(num);
+    if (!strpbrk(num, ".eE")) {
+        memcpy(num + n, ".0", 3);
+        n += 2;
+    }
+    put(o, num, n);
+}
+
+static void value(struct out *o, const json_t *v, int depth)
+{
+    if (depth > MAX_DEPTH) {
+        o->failed = true;
+        return;
+    }
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        put_char(o, '{');
+        const char *key;
+        json_t *item;
+        bool first = true;
+        json_object_foreach((json_t *)v, key, item) {
+            if (!first)
+                put_char(o, ',');
+            first = false;
+            put_string(o, key, strlen(key));
+            put_char(o, ':');
+            value(o, item, depth + 1);
+        }
+        put_char(o, '}');
+        break;
+    }
+    case JSON_ARRAY: {
+        put_char(o, '[');
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            if (i)
+                put_char(o, ',');
+            value(o, json_array_get(v, i), depth + 1);
+        }
+        put_char(o, ']');
+        break;
+    }
+    case JSON_STRING: put_string(o, json_string_value(v), json_string_length(v)); break;
+    case JSON_INTEGER: put_int(o, json_integer_value(v)); break;
+    case JSON_REAL: put_real(o, json_real_value(v)); break;
+    case JSON_TRUE: put(o, "true", 4); break;
+    case JSON_FALSE: put(o, "false", 5); break;
+    case JSON_NULL: put(o, "null", 4); break;
+    }
+}
+
+char *json_out(const json_t *v, size_t *len)
+{
+    struct out o = {.cap = 1024};
+    o.buf = malloc(o.cap);
+    if (!o.buf)
+        return NULL;
+    value(&o, v, 0);
+    if (o.failed) {
+        free(o.buf);
+        return NULL;
+    }
+    o.buf[o.len] = '\0';
+    *len = o.len;
+    return o.buf;
+}

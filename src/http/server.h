@@ -1,0 +1,107 @@
+/*
+ * server.h — the HTTP server: libmicrohttpd with a thread pool over epoll.
+ *
+ * The server owns connections, limits and the access log; it knows nothing
+ * of routes or sessions. For each request it collects the body (up to a
+ * ceiling), then calls the dispatch function once, on the worker thread that
+ * owns the connection, and sends the response it fills in.
+ *
+ * Limits: body size (413 before the body is read when Content-Length says so,
+ * else as soon as the ceiling is passed), header memory per connection
+ * (libmicrohttpd answers 431/414), connections in all and per address, and an
+ * idle timeout per connection.
+ *
+ * Shutdown: http_server_drain() stops accepting, lets requests in flight
+ * finish (up to a grace period, answering with Connection: close), and
+ * http_server_stop() then closes everything.
+ */
+#ifndef KYODO_HTTP_SERVER_H
+#define KYODO_HTTP_SERVER_H
+
+#include "base/arena.h"
+#include "base/err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct MHD_Connection;
+
+#define HTTP_REQUEST_ID_LEN 16
+
+struct http_request {
+    const char *method;
+    const char *path;    /* percent-decoded path, without the query */
+    const char *raw_uri; /* as received */
+    const char *body;    /* NUL-terminated copy; "" when none */
+    size_t body_len;
+    bool body_too_large;
+    struct arena arena; /* freed when the response has been sent */
+    char request_id[HTTP_REQUEST_ID_LEN + 1];
+    struct MHD_Connection *conn;
+    /* Set by the dispatcher for the access log (never personal data). */
+    const char *log_route;  /* route pattern or static path; NULL: unmatched */
+    char log_tenant[7];
+    int64_t log_user_id;
+};
+
+#define HTTP_MAX_HEADERS 8
+
+struct http_response {
+    int status;
+    const char *content_type;
+    /* Exactly one of: a malloc'd body (freed by the server), an arena body,
+     * or an open file (closed by the server). */
+    char *body_malloc;
+    const char *body_arena;
+    size_t body_len;
+    int fd; /* -1 when not a file */
+    off_t file_size;
+    int header_count;
+    struct {
+        const char *name, *value;
+    } headers[HTTP_MAX_HEADERS];
+};
+
+/* Header, cookie and query lookups; NULL when absent. */
+const char *http_header(struct http_request *r, const char *name);
+const char *http_cookie(struct http_request *r, const char *name);
+const char *http_query(struct http_request *r, const char *name);
+
+/* Calls fn for each query argument (value may be NULL for "?flag"); stops
+ * and returns -1 as soon as fn does. */
+int http_query_each(struct http_request *r, int (*fn)(void *ctx, const char *k, const char *v),
+                    void *ctx);
+
+/* Adds a response header; the strings must outlive the request (arena or
+ * static). Returns -1 when HTTP_MAX_HEADERS are already set. */
+int http_response_header(struct http_response *resp, const char *name, const char *value);
+
+typedef void (*http_dispatch_fn)(void *ctx, struct http_request *req,
+                                 struct http_response *resp);
+
+struct http_server_config {
+    const char *listen; /* IPv4 or IPv6 literal */
+    int port;           /* 0: any free port */
+    int threads;
+    size_t max_body;
+    size_t max_header;
+    int max_connections;
+    int max_connections_per_ip; /* 0: none */
+    int connection_timeout;     /* seconds */
+    bool access_log;
+};
+
+struct http_server;
+
+struct http_server *http_server_start(const struct http_server_config *cfg, http_dispatch_fn fn,
+                                      void *ctx, struct kd_err *err);
+/* The port actually bound. */
+uint16_t http_server_port(struct http_server *s);
+/* True while draining (responses then carry Connection: close). */
+bool http_server_draining(struct http_server *s);
+void http_server_drain(struct http_server *s, int grace_seconds);
+void http_server_stop(struct http_server *s);
+
+#endif
