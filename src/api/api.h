@@ -1,0 +1,137 @@
+/*
+ * api.h — the JSON API: route table, request context, response helpers.
+ *
+ * Every route is one row of the table in routes.c: method, pattern, handler,
+ * the permission it needs (module, action; engine/perm.h decides), and flags.
+ * The dispatcher (dispatch.c) does everything a handler must not have to
+ * remember: it resolves the session, checks the CSRF token of state-changing
+ * requests, asks perm_allows(), and hands the handler the session's own
+ * town database. A handler cannot name a town: it has req->town and nothing
+ * else.
+ *
+ * A handler returns 0 after filling *out (status and JSON body), or -1 with
+ * err set; the dispatcher turns err into {"error":{code,message,field}} with
+ * the code's status.
+ */
+#ifndef KYODO_API_API_H
+#define KYODO_API_API_H
+
+#include "base/err.h"
+#include "engine/config.h"
+#include "engine/session.h"
+#include "http/jreq.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "store/catalog.h"
+
+#include <jansson.h>
+
+struct api_app {
+    struct catalog *cat;
+    const struct config *cfg;
+    struct auth_policy policy;
+    const char *web_dir;
+};
+
+struct api_req {
+    struct api_app *app;
+    struct http_request *http;
+    struct arena *arena;
+    const struct principal *who; /* NULL on public routes */
+    struct store *ctl;           /* this thread's control-database connection */
+    struct store *town;          /* the session's town database; NULL on public routes */
+    const char *purpose;         /* X-Kyodo-Purpose, or the route's default */
+    struct router_params params;
+    int64_t now_ms;
+};
+
+struct api_out {
+    int status;
+    json_t *body;           /* owned; NULL for 204 */
+    const char *set_cookie; /* arena string */
+};
+
+typedef int (*api_handler)(struct api_req *req, struct api_out *out, struct kd_err *err);
+
+enum api_flags {
+    API_PUBLIC = 1 << 0, /* no session needed (and no CSRF token) */
+};
+
+struct api_route {
+    struct route_key key;
+    api_handler fn;
+    const char *module, *action; /* the permission; ignored when API_PUBLIC */
+    unsigned flags;
+    const char *purpose; /* default audit purpose */
+};
+
+extern const struct api_route api_routes[];
+extern const size_t api_route_count;
+
+/* The OpenAPI document, embedded at build time (api/openapi.json). */
+extern const char *const api_openapi_json;
+extern const size_t api_openapi_json_len;
+
+/* http_dispatch_fn for the server; ctx is a struct api_app. */
+void api_dispatch(void *ctx, struct http_request *http, struct http_response *resp);
+
+/* ---- helpers for handlers ---------------------------------------------- */
+
+/* Decodes the JSON body (jreq_decode) into out. */
+int api_body(struct api_req *req, const struct jfield *spec, size_t n, struct jvalue *out,
+             struct kd_err *err);
+
+/* Decodes the query string: only the listed parameters (all strings, checked
+ * like JSON strings) are allowed. */
+int api_query(struct api_req *req, const struct jfield *spec, size_t n, struct jvalue *out,
+              struct kd_err *err);
+
+/* A path parameter as a positive int64 id; KD_NOT_FOUND when it is not one
+ * (an id that cannot exist names no object). */
+int api_param_id(struct api_req *req, const char *name, int64_t *id, struct kd_err *err);
+
+/* A path parameter copied into the arena. */
+const char *api_param_str(struct api_req *req, const char *name);
+
+/* Appends an audit entry to the session's town log for this request. */
+int api_audit(struct api_req *req, const char *action, const char *outcome, const char *subject,
+              const char *detail, struct kd_err *err);
+
+/* Appends an audit entry to a named town's log (sign-in, tenant creation:
+ * the only places where a town is named by the request, and only to record
+ * what happened to that town). */
+int api_audit_town(struct api_req *req, const char *town, int64_t user_id, const char *login,
+                   const char *role, const char *action, const char *outcome, const char *detail,
+                   struct kd_err *err);
+
+/* Sets out to status + body. Always returns 0. */
+int api_json(struct api_out *out, int status, json_t *body);
+
+/* JSON for an instant in ms (ISO 8601 UTC), or null for 0. */
+json_t *api_instant(int64_t ms);
+
+/* Handlers, by file. */
+int api_health(struct api_req *, struct api_out *, struct kd_err *);
+int api_openapi(struct api_req *, struct api_out *, struct kd_err *);
+int api_roles(struct api_req *, struct api_out *, struct kd_err *);
+int api_session_create(struct api_req *, struct api_out *, struct kd_err *);
+int api_session_delete(struct api_req *, struct api_out *, struct kd_err *);
+int api_me(struct api_req *, struct api_out *, struct kd_err *);
+int api_me_password(struct api_req *, struct api_out *, struct kd_err *);
+int api_town(struct api_req *, struct api_out *, struct kd_err *);
+int api_tenants_list(struct api_req *, struct api_out *, struct kd_err *);
+int api_tenants_create(struct api_req *, struct api_out *, struct kd_err *);
+int api_tenants_get(struct api_req *, struct api_out *, struct kd_err *);
+int api_tenants_update(struct api_req *, struct api_out *, struct kd_err *);
+int api_users_list(struct api_req *, struct api_out *, struct kd_err *);
+int api_users_create(struct api_req *, struct api_out *, struct kd_err *);
+int api_users_get(struct api_req *, struct api_out *, struct kd_err *);
+int api_users_update(struct api_req *, struct api_out *, struct kd_err *);
+int api_users_password(struct api_req *, struct api_out *, struct kd_err *);
+int api_audit_list(struct api_req *, struct api_out *, struct kd_err *);
+int api_audit_verify(struct api_req *, struct api_out *, struct kd_err *);
+
+/* The menu of a role (menu.c): sections with the items the role may use. */
+json_t *api_menu(enum role role);
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * api_audit.c — the auditor's view of the town's audit log.
+ *
+ * Reading the log is itself recorded (action audit.read, with the filter), as
+ * the log names whose data was touched.
+ */
+#include "api/api.h"
+
+#include "base/clock.h"
+#include "base/text.h"
+#include "engine/audit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { PAGE_DEFAULT = 50, PAGE_MAX = 500 };
+
+static const struct jfield list_spec[] = {
+    {"user", JT_STRING, false, USER_LOGIN_MAX, false, 0, 0},
+    {"subject", JT_STRING, false, 32, false, 0, 0},
+    {"action", JT_STRING, false, 64, false, 0, 0},
+    {"from", JT_STRING, false, 24, false, 0, 0},
+    {"to", JT_STRING, false, 24, false, 0, 0},
+    {"before", JT_STRING, false, 19, false, 0, 0},
+    {"limit", JT_STRING, false, 3, false, 0, 0},
+};
+
+static int entry_json(void *ctx, const struct audit_entry *e,
+                      const unsigned char hash[AUDIT_HASH_LEN])
+{
+    char hex[AUDIT_HASH_LEN * 2 + 1];
+    text_hex(hash, AUDIT_HASH_LEN, hex);
+    json_t *o = json_pack("{s:I, s:o, s:I, s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s}", "seq",
+                          (json_int_t)e->seq, "at", api_instant(e->at_ms), "user_id",
+                          (json_int_t)e->user_id, "user", e->user_login, "role", e->role,
+                          "action", e->action, "outcome", e->outcome, "subject", e->subject,
+                          "purpose", e->purpose, "request_id", e->request_id, "detail",
+                          e->detail, "hash", hex);
+    return o ? json_array_append_new(ctx, o) : -1;
+}
+
+/* "from"/"to": a date (whole day, UTC) or an ISO instant. "to" as a date
+ * means the end of that day. */
+static int parse_time(const struct jvalue *v, const char *field, bool end_of_day, int64_t *ms,
+                      struct kd_err *err)
+{
+    if (!v->present)
+        return 0;
+    if (!clock_parse_iso(v->s, v->len, ms))
+        return kd_fail(err, KD_INVALID_VALUE, field,
+                       "%s must be a date (YYYY-MM-DD) or an instant (YYYY-MM-DDTHH:MM:SSZ)",
+                       field);
+    if (end_of_day && v->len == 10)
+        *ms += 86400000;
+    return 0;
+}
+
+int api_audit_list(struct api_req *req, struct api_out *out, struct kd_err *err)
+{
+    struct jvalue v[7];
+    if (api_query(req, list_spec, 7, v, err) < 0)
+        return -1;
+    struct audit_filter f = {.limit = PAGE_DEFAULT};
+    f.user_login = v[0].present ? v[0].s : NULL;
+    f.subject = v[1].present ? v[1].s : NULL;
+    f.action = v[2].present ? v[2].s : NULL;
+    if (parse_time(&v[3], "from", false, &f.from_ms, err) < 0 ||
+        parse_time(&v[4], "to", true, &f.to_ms, err) < 0)
+        return -1;
+    if (f.from_ms && f.to_ms && f.from_ms >= f.to_ms)
+        return kd_fail(err, KD_INVALID_VALUE, "to", "to must be after from");
+    if (v[5].present && !text_parse_i64(v[5].s, v[5].len, 1, INT64_MAX, &f.before_seq))
+        return kd_fail(err, KD_INVALID_VALUE, "before", "before must be a positive entry number");
+    int64_t limit;
+    if (v[6].present) {
+        if (!text_parse_i64(v[6].s, v[6].len, 1, PAGE_MAX, &limit))
+            return kd_fail(err, KD_INVALID_VALUE, "limit", "limit must be from 1 to %d",
+                           PAGE_MAX);
+        f.limit = (int)limit;
+    }
+
+    /* Record the read before answering; the new entry is not in this page
+     * unless the page starts from the newest. */
+    char detail[200];
+    snprintf(detail, sizeof detail, "filter:%s%s%s%s%s%s%s%s%s%s", f.user_login ? " user=" : "",
+             f.user_login ? f.user_login : "", f.subject ? " subject=" : "",
+             f.subject ? f.subject : "", f.action ? " action=" : "", f.action ? f.action : "",
+             v[3].present ? " from=" : "", v[3].present ? v[3].s : "", v[4].present ? " to=" : "",
+             v[4].present ? v[4].s : "");
+    if (api_audit(req, "audit.read", "ok", NULL, detail, err) < 0)
+        return -1;
+
+    json_t *items = json_array();
+    int n = audit_list(req->town, &f, entry_json, items, err);
+    if (n < 0) {
+        json_decref(items);
+        return -1;
+    }
+    json_t *next = json_null();
+    if (n == f.limit) {
+        json_t *last = json_array_get(items, (size_t)n - 1);
+        next = json_copy(json_object_get(last, "seq"));
+    }
+    return api_json(out, 200, json_pack("{s:o, s:o}", "items", items, "next_before", next));
+}
+
+int api_audit_verify(struct api_req *req, struct api_out *out, struct kd_err *err)
+{
+    struct audit_verdict v;
+    if (audit_verify(req->town, req->who->tenant, &v, err) < 0)
+        return -1;
+    char head[AUDIT_HASH_LEN * 2 + 1];
+    text_hex(v.head, AUDIT_HASH_LEN, head);
+    if (api_audit(req, "audit.verify", v.ok ? "ok" : "failed", NULL, v.ok ? "" : v.reason, err) <
+        0)
+        return -1;
+    json_t *body = json_pack("{s:b, s:I, s:s}", "ok", v.ok, "entries", (json_int_t)v.entries,
+                             "head", head);
+    if (!v.ok) {
+        json_object_set_new(body, "first_bad", json_integer(v.first_bad));
+        json_object_set_new(body, "reason", json_string(v.reason));
+    }
+    return api_json(out, 200, body);
+}

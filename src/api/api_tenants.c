@@ -1,0 +1,149 @@
+/*
+ * api_tenants.c — the session's own town, and the consortium's tenant
+ * registry (operators only: code, name and status, never town data).
+ */
+#include "api/api.h"
+
+#include "base/text.h"
+#include "engine/audit.h"
+#include "engine/password.h"
+
+#include <string.h>
+
+static json_t *tenant_json(const struct tenant *t)
+{
+    return json_pack("{s:s, s:s, s:b, s:s, s:s}", "code", t->code, "name", t->name, "active",
+                     t->active, "created_at", t->created_at, "updated_at", t->updated_at);
+}
+
+int api_town(struct api_req *req, struct api_out *out, struct kd_err *err)
+{
+    struct tenant t;
+    if (tenant_get(req->ctl, req->who->tenant, &t, err) < 0)
+        return -1;
+    return api_json(out, 200, tenant_json(&t));
+}
+
+static int add_tenant(void *ctx, const struct tenant *t)
+{
+    return json_array_append_new(ctx, tenant_json(t));
+}
+
+int api_tenants_list(struct api_req *req, struct api_out *out, struct kd_err *err)
+{
+    json_t *items = json_array();
+    if (tenant_list(req->ctl, add_tenant, items, err) < 0) {
+        json_decref(items);
+        return -1;
+    }
+    return api_json(out, 200, json_pack("{s:o}", "items", items));
+}
+
+/* The code in the path, checked; a malformed code names no tenant. */
+static const char *path_code(struct api_req *req, struct kd_err *err)
+{
+    const char *code = api_param_str(req, "code");
+    if (!code || tenant_check_code(code, strlen(code), NULL) < 0) {
+        kd_fail(err, KD_NOT_FOUND, "code", "no such town");
+        return NULL;
+    }
+    return code;
+}
+
+int api_tenants_get(struct api_req *req, struct api_out *out, struct kd_err *err)
+{
+    const char *code = path_code(req, err);
+    struct tenant t;
+    if (!code || tenant_get(req->ctl, code, &t, err) < 0)
+        return -1;
+    return api_json(out, 200, tenant_json(&t));
+}
+
+static const struct jfield create_spec[] = {
+    {"code", JT_STRING, true, 6, false, 0, 0},
+    {"name", JT_STRING, true, TENANT_NAME_CHARS, false, 0, 0},
+    {"admin_login", JT_STRING, false, USER_LOGIN_MAX, false, 0, 0},
+    {"admin_name", JT_STRING, false, USER_NAME_CHARS, false, 0, 0},
+    {"admin_password", JT_STRING, false, PASSWORD_MAX_BYTES, false, 0, 0},
+};
+
+int api_tenants_create(struct api_req *req, struct api_out *out, struct kd_err *err)
+{
+    struct jvalue v[5];
+    if (api_body(req, create_spec, 5, v, err) < 0)
+        return -1;
+    if (tenant_check_code(v[0].s, v[0].len, err) < 0 || tenant_check_name(v[1].s, v[1].len, err) < 0)
+        return -1;
+    /* The first administrator is optional, but all of it or none. */
+    bool admin = v[2].present || v[3].present || v[4].present;
+    if (admin) {
+        for (int i = 2; i <= 4; i++)
+            if (!v[i].present)
+                return kd_fail(err, KD_MISSING_FIELD, create_spec[i].name,
+                               "%s is required with the other admin_ fields",
+                               create_spec[i].name);
+        if (user_check_login(v[2].s, v[2].len, "admin_login", err) < 0 ||
+            text_check_line(v[3].s, v[3].len, 1, USER_NAME_CHARS, "admin_name", err) < 0 ||
+            user_check_password(v[4].s, v[4].len, req->app->policy.password_min_chars, v[2].s,
+                                "admin_password", err) < 0)
+            return -1;
+    }
+    if (tenant_add(req->app->cat, v[0].s, v[1].s, err) < 0)
+        return -1;
+    const struct principal *p = req->who;
+    char detail[160];
+    snprintf(detail, sizeof detail, "town registered by operator of %s", p->tenant);
+    if (api_audit_town(req, v[0].s, p->user_id, p->login, role_name(p->role), "tenant.create",
+                       "ok", detail, err) < 0)
+        return -1;
+    if (admin) {
+        int64_t id;
+        if (user_add(req->ctl, v[0].s, v[2].s, v[3].s, ROLE_ADMIN, v[4].s,
+                     req->app->policy.password_min_chars, &id, err) < 0)
+            return -1;
+        snprintf(detail, sizeof detail, "first administrator %s (id %lld) created", v[2].s,
+                 (long long)id);
+        if (api_audit_town(req, v[0].s, p->user_id, p->login, role_name(p->role), "user.create",
+                           "ok", detail, err) < 0)
+            return -1;
+    }
+    struct tenant t;
+    if (tenant_get(req->ctl, v[0].s, &t, err) < 0)
+        return -1;
+    return api_json(out, 201, tenant_json(&t));
+}
+
+static const struct jfield update_spec[] = {
+    {"name", JT_STRING, false, TENANT_NAME_CHARS, false, 0, 0},
+    {"active", JT_BOOL, false, 0, false, 0, 0},
+};
+
+int api_tenants_update(struct api_req *req, struct api_out *out, struct kd_err *err)
+{
+    const char *code = path_code(req, err);
+    if (!code)
+        return -1;
+    struct jvalue v[2];
+    if (api_body(req, update_spec, 2, v, err) < 0)
+        return -1;
+    if (!v[0].present && !v[1].present)
+        return kd_fail(err, KD_MISSING_FIELD, "name", "nothing to change: give name or active");
+    if (v[1].present && !v[1].b && strcmp(code, req->who->tenant) == 0)
+        return kd_fail(err, KD_INVALID_VALUE, "active",
+                       "an operator cannot disable the town they are signed in to");
+    if (tenant_update(req->ctl, code, v[0].present ? v[0].s : NULL, v[1].present ? v[1].b : -1,
+                      err) < 0)
+        return -1;
+    const struct principal *p = req->who;
+    char detail[200];
+    snprintf(detail, sizeof detail, "%s%s%s", v[0].present ? "renamed" : "",
+             v[0].present && v[1].present ? ", " : "",
+             v[1].present ? (v[1].b ? "enabled" : "disabled") : "");
+    if (api_audit_town(req, code, p->user_id, p->login, role_name(p->role), "tenant.update",
+                       "ok", detail, err) < 0)
+        return -1;
+    struct tenant t;
+    if (tenant_get(req->ctl, code, &t, err) < 0)
+        return -1;
+    return api_json(out, 200, tenant_json(&t));
+}

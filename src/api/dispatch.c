@@ -1,0 +1,233 @@
+/*
+ * dispatch.c — from an HTTP request to a handler, and from its result to an
+ * HTTP response.
+ *
+ * The order of checks is fixed and is the same for every route:
+ *   1. not under /api/: a static file of the clerk UI (GET and HEAD only);
+ *   2. the route: 404 for an unknown path, 405 with Allow for a known path;
+ *   3. the session (401), unless the route is public;
+ *   4. the CSRF token for POST, PUT, PATCH and DELETE (403 csrf_failed);
+ *   5. the permission of the route for the session's role (403 forbidden,
+ *      recorded in the town's audit log);
+ *   6. the body: JSON required for POST, PUT and PATCH (415), none allowed
+ *      for GET and DELETE (400); the purpose header, if any, is checked;
+ *   7. the handler, with the session's own town database.
+ */
+#include "api/api.h"
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/text.h"
+#include "http/json_out.h"
+#include "http/static_files.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define SESSION_COOKIE "kyodo_session"
+
+static bool state_changing(const char *m)
+{
+    return strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0 ||
+           strcmp(m, "DELETE") == 0;
+}
+
+static bool takes_body(const char *m)
+{
+    return strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0;
+}
+
+/* application/json, optionally with "; charset=utf-8". */
+static bool json_content_type(const char *ct)
+{
+    if (!ct)
+        return false;
+    size_t n = strlen("application/json");
+    if (strncasecmp(ct, "application/json", n) != 0)
+        return false;
+    const char *rest = ct + n;
+    while (*rest == ' ')
+        rest++;
+    if (*rest == '\0')
+        return true;
+    if (*rest != ';')
+        return false;
+    rest++;
+    while (*rest == ' ')
+        rest++;
+    return strcasecmp(rest, "charset=utf-8") == 0;
+}
+
+static void set_json(struct http_response *resp, int status, json_t *body)
+{
+    resp->status = status;
+    resp->content_type = "application/json; charset=utf-8";
+    http_response_header(resp, "Cache-Control", "no-store");
+    if (!body) {
+        resp->body_arena = "";
+        resp->body_len = 0;
+        return;
+    }
+    resp->body_malloc = json_out(body, &resp->body_len);
+}
+
+static void set_error(struct http_request *http, struct http_response *resp,
+                      const struct kd_err *err)
+{
+    const char *message = err->message;
+    char internal[128];
+    if (err->code == KD_INTERNAL || kd_code_status(err->code) == 500) {
+        /* The cause goes to the log; the client gets the request id. */
+        struct logline l;
+        logline_begin(&l, LOG_ERROR, "internal error");
+        logline_str(&l, "rid", http->request_id);
+        logline_str(&l, "route", http->log_route);
+        logline_str(&l, "detail", err->message);
+        logline_end(&l);
+        snprintf(internal, sizeof internal, "internal error (request %s)", http->request_id);
+        message = internal;
+    }
+    json_t *body = json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", kd_code_name(err->code),
+                             "message", message, "field", err->field[0] ? err->field : NULL);
+    set_json(resp, kd_code_status(err->code), body);
+    json_decref(body);
+}
+
+static void serve_static(struct api_app *app, struct http_request *http,
+                         struct http_response *resp)
+{
+    struct kd_err err;
+    if (strcmp(http->method, "GET") != 0 && strcmp(http->method, "HEAD") != 0) {
+        kd_fail(&err, KD_METHOD_NOT_ALLOWED, NULL, "only GET and HEAD are allowed here");
+        set_error(http, resp, &err);
+        http_response_header(resp, "Allow", "GET, HEAD");
+        return;
+    }
+    http->log_route = "static";
+    if (static_serve(app->web_dir, http->path, resp, &err) < 0)
+        set_error(http, resp, &err);
+}
+
+static int check_purpose(struct api_req *req, const struct api_route *route,
+                         struct kd_err *err)
+{
+    static const struct jfield f = {"X-Kyodo-Purpose", JT_STRING, false, 64, false, 0, 0};
+    const char *p = http_header(req->http, "X-Kyodo-Purpose");
+    req->purpose = route->purpose ? route->purpose : "";
+    if (!p)
+        return 0;
+    size_t len = strlen(p);
+    if (jreq_check_string(&f, p, len, err) < 0)
+        return -1;
+    if (len > 0)
+        req->purpose = p;
+    return 0;
+}
+
+/* Steps 3 to 5. */
+static int authorise(struct api_req *req, const struct api_route *route, struct principal *who,
+                     struct kd_err *err)
+{
+    struct api_app *app = req->app;
+    const char *token = http_cookie(req->http, SESSION_COOKIE);
+    if (!token)
+        return kd_fail(err, KD_UNAUTHENTICATED, NULL, "not signed in");
+    if (session_lookup(req->ctl, &app->policy, token, strlen(token), req->now_ms, who, err) < 0)
+        return -1;
+    req->who = who;
+    memcpy(req->http->log_tenant, who->tenant, sizeof req->http->log_tenant);
+    req->http->log_user_id = who->user_id;
+    req->town = catalog_town(app->cat, who->tenant, err);
+    if (!req->town) {
+        if (err->code == KD_NOT_FOUND) /* registered, but its database is gone */
+            return kd_fail(err, KD_UNAVAILABLE, NULL, "this town's database is unavailable");
+        return -1;
+    }
+    if (state_changing(req->http->method)) {
+        const char *csrf = http_header(req->http, "X-CSRF-Token");
+        if (!csrf)
+            return kd_fail(err, KD_CSRF_FAILED, "X-CSRF-Token",
+                           "the X-CSRF-Token header is missing");
+        if (!session_csrf_ok(who, csrf, strlen(csrf)))
+            return kd_fail(err, KD_CSRF_FAILED, "X-CSRF-Token", "the X-CSRF-Token is wrong");
+    }
+    if (!perm_allows(who->role, route->module, route->action)) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "%s %s", route->module, route->action);
+        struct kd_err ignored;
+        api_audit(req, "access.denied", "denied", NULL, detail, &ignored);
+        return kd_fail(err, KD_FORBIDDEN, NULL, "your role may not do this");
+    }
+    return 0;
+}
+
+void api_dispatch(void *ctx, struct http_request *http, struct http_response *resp)
+{
+    struct api_app *app = ctx;
+    struct kd_err err;
+    kd_err_clear(&err);
+    if (strncmp(http->path, "/api/", 5) != 0) {
+        serve_static(app, http, resp);
+        return;
+    }
+
+    size_t idx;
+    char allow[64];
+    struct api_req req = {.app = app, .http = http, .arena = &http->arena};
+    enum router_result rr = router_match(api_routes, api_route_count, sizeof api_routes[0],
+                                         http->method, http->path, &idx, &req.params, allow,
+                                         sizeof allow);
+    if (rr == ROUTER_NO_PATH) {
+        kd_fail(&err, KD_NOT_FOUND, NULL, "no such resource");
+        set_error(http, resp, &err);
+        return;
+    }
+    if (rr == ROUTER_NO_METHOD) {
+        kd_fail(&err, KD_METHOD_NOT_ALLOWED, NULL, "method not allowed here; allowed: %s", allow);
+        set_error(http, resp, &err);
+        http_response_header(resp, "Allow", arena_strndup(&http->arena, allow, strlen(allow)));
+        return;
+    }
+    const struct api_route *route = &api_routes[idx];
+    http->log_route = route->key.pattern;
+    req.now_ms = clock_now_ms();
+
+    struct principal who;
+    struct api_out out = {0};
+    int rc = -1;
+    req.ctl = catalog_control(app->cat, &err);
+    if (!req.ctl)
+        goto out_error;
+    if (!(route->flags & API_PUBLIC) && authorise(&req, route, &who, &err) < 0)
+        goto out_error;
+    if (takes_body(http->method)) {
+        if (!json_content_type(http_header(http, "Content-Type"))) {
+            kd_fail(&err, KD_UNSUPPORTED_MEDIA, "Content-Type",
+                    "the body must be JSON (Content-Type: application/json)");
+            goto out_error;
+        }
+    } else if (http->body_len > 0) {
+        kd_fail(&err, KD_BAD_REQUEST, NULL, "%s %s takes no request body", http->method,
+                route->key.pattern);
+        goto out_error;
+    }
+    if (check_purpose(&req, route, &err) < 0)
+        goto out_error;
+    rc = route->fn(&req, &out, &err);
+out_error:
+    /* A handler that failed half-way must not leave a transaction open. */
+    if (req.ctl)
+        store_rollback(req.ctl);
+    if (req.town)
+        store_rollback(req.town);
+    if (rc < 0) {
+        json_decref(out.body);
+        set_error(http, resp, &err);
+        return;
+    }
+    set_json(resp, out.status, out.body);
+    json_decref(out.body);
+    if (out.set_cookie)
+        http_response_header(resp, "Set-Cookie", out.set_cookie);
+}

@@ -1,0 +1,131 @@
+/*
+ * helpers.c — what handlers share: body and query decoding, path
+ * parameters, audit entries, JSON building.
+ */
+#include "api/api.h"
+
+#include "base/clock.h"
+#include "base/text.h"
+#include "engine/audit.h"
+
+#include <string.h>
+
+int api_body(struct api_req *req, const struct jfield *spec, size_t n, struct jvalue *out,
+             struct kd_err *err)
+{
+    return jreq_decode(req->arena, req->http->body, req->http->body_len, spec, n, out, err);
+}
+
+struct query_ctx {
+    struct api_req *req;
+    const struct jfield *spec;
+    size_t n;
+    struct jvalue *out;
+    struct kd_err *err;
+};
+
+static int query_one(void *p, const char *key, const char *value)
+{
+    struct query_ctx *q = p;
+    size_t k = 0;
+    while (k < q->n && strcmp(q->spec[k].name, key) != 0)
+        k++;
+    if (k == q->n)
+        return kd_fail(q->err, KD_UNKNOWN_FIELD, key, "unknown query parameter");
+    if (q->out[k].present)
+        return kd_fail(q->err, KD_INVALID_VALUE, key, "%s is given more than once", key);
+    if (!value)
+        value = "";
+    size_t len = strlen(value);
+    if (jreq_check_string(&q->spec[k], value, len, q->err) < 0)
+        return -1;
+    q->out[k].present = true;
+    q->out[k].s = value; /* owned by libmicrohttpd until the request ends */
+    q->out[k].len = len;
+    return 0;
+}
+
+int api_query(struct api_req *req, const struct jfield *spec, size_t n, struct jvalue *out,
+              struct kd_err *err)
+{
+    memset(out, 0, n * sizeof *out);
+    struct query_ctx q = {req, spec, n, out, err};
+    if (http_query_each(req->http, query_one, &q) < 0)
+        return -1;
+    for (size_t k = 0; k < n; k++)
+        if (spec[k].required && !out[k].present)
+            return kd_fail(err, KD_MISSING_FIELD, spec[k].name, "%s is required", spec[k].name);
+    return 0;
+}
+
+int api_param_id(struct api_req *req, const char *name, int64_t *id, struct kd_err *err)
+{
+    size_t len;
+    const char *v = router_param(&req->params, name, &len);
+    if (!v || !text_parse_i64(v, len, 1, INT64_MAX, id) || v[0] == '0')
+        return kd_fail(err, KD_NOT_FOUND, name, "no such object");
+    return 0;
+}
+
+const char *api_param_str(struct api_req *req, const char *name)
+{
+    size_t len;
+    const char *v = router_param(&req->params, name, &len);
+    return v ? arena_strndup(req->arena, v, len) : NULL;
+}
+
+int api_audit_town(struct api_req *req, const char *town, int64_t user_id, const char *login,
+                   const char *role, const char *action, const char *outcome, const char *detail,
+                   struct kd_err *err)
+{
+    struct store *s = catalog_town(req->app->cat, town, err);
+    if (!s)
+        return -1;
+    struct audit_entry e = {
+        .at_ms = req->now_ms,
+        .user_id = user_id,
+        .user_login = login,
+        .role = role,
+        .action = action,
+        .outcome = outcome,
+        .purpose = req->purpose,
+        .request_id = req->http->request_id,
+        .detail = detail ? detail : "",
+    };
+    return audit_append(s, town, &e, err);
+}
+
+int api_audit(struct api_req *req, const char *action, const char *outcome, const char *subject,
+              const char *detail, struct kd_err *err)
+{
+    const struct principal *p = req->who;
+    struct audit_entry e = {
+        .at_ms = req->now_ms,
+        .user_id = p->user_id,
+        .user_login = p->login,
+        .role = role_name(p->role),
+        .action = action,
+        .outcome = outcome,
+        .subject = subject,
+        .purpose = req->purpose ? req->purpose : "",
+        .request_id = req->http->request_id,
+        .detail = detail ? detail : "",
+    };
+    return audit_append(req->town, p->tenant, &e, err);
+}
+
+int api_json(struct api_out *out, int status, json_t *body)
+{
+    out->status = status;
+    out->body = body;
+    return 0;
+}
+
+json_t *api_instant(int64_t ms)
+{
+    if (ms == 0)
+        return json_null();
+    char buf[CLOCK_ISO_LEN];
+    clock_format_iso(ms, buf);
+    return json_string(buf);
+}
