@@ -1,0 +1,67 @@
+/*
+ * app.c — the modules of kyodo and how their databases are opened.
+ */
+#include "app.h"
+
+#include "base/log.h"
+#include "engine/audit.h"
+#include "engine/session.h"
+#include "engine/tenant.h"
+
+#include <stdio.h>
+
+static const struct store_schema *const control[] = {&tenant_schema, &user_schema,
+                                                      &session_schema};
+static const struct store_schema *const town[] = {&audit_schema};
+
+const struct catalog_schemas app_schemas = {control, sizeof control / sizeof control[0], town,
+                                            sizeof town / sizeof town[0]};
+
+struct migrate_ctx {
+    struct catalog *cat;
+    int failed;
+};
+
+static int migrate_town(void *p, const struct tenant *t)
+{
+    struct migrate_ctx *m = p;
+    struct kd_err err;
+    if (catalog_town_migrate(m->cat, t->code, &err) < 0) {
+        struct logline l;
+        logline_begin(&l, LOG_ERROR, "town database unavailable");
+        logline_str(&l, "tenant", t->code);
+        logline_str(&l, "detail", err.message);
+        logline_end(&l);
+        m->failed++;
+    }
+    return 0;
+}
+
+struct catalog *app_open(const struct config *cfg, struct kd_err *err)
+{
+    struct catalog *cat = catalog_open(cfg->data_dir, &app_schemas, err);
+    if (!cat)
+        return NULL;
+    struct store *ctl = catalog_control(cat, err);
+    struct migrate_ctx m = {cat, 0};
+    if (!ctl || tenant_list(ctl, migrate_town, &m, err) < 0) {
+        catalog_close(cat);
+        return NULL;
+    }
+    return cat;
+}
+
+struct auth_policy app_policy(const struct config *cfg)
+{
+    struct auth_policy p = {
+        .idle_ms = (int64_t)cfg->idle_timeout * 1000,
+        .lifetime_ms = (int64_t)cfg->max_lifetime * 1000,
+        .lockout_threshold = cfg->lockout_threshold,
+        .lockout_ms = (int64_t)cfg->lockout_seconds * 1000,
+        .password_min_chars = cfg->password_min_length,
+    };
+    /* Record last use at most every minute, or every tenth of the idle
+     * timeout when that is shorter, so a read is rarely a write. */
+    p.touch_ms = p.idle_ms / 10 < 60000 ? p.idle_ms / 10 : 60000;
+    return p;
+}

@@ -1,0 +1,59 @@
+/*
+ * cli.h — the kyodo command line: one binary, one verb per job.
+ *
+ * Every command takes --config FILE (INI, see etc/kyodo.conf.example) and
+ * --data DIR (overrides [store] data_dir), and --help. Exit status: 0 done,
+ * 1 the job found a problem (e.g. a broken audit chain), 2 bad usage or an
+ * error.
+ */
+#ifndef KYODO_CLI_CLI_H
+#define KYODO_CLI_CLI_H
+
+#include "engine/config.h"
+#include "store/catalog.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+
+enum { CLI_OK = 0, CLI_FOUND_PROBLEM = 1, CLI_ERROR = 2 };
+
+/* Options every command accepts, as getopt_long entries and their values. */
+#define CLI_COMMON_LONGOPTS                                                                    \
+    {"config", required_argument, NULL, 'c'}, {"data", required_argument, NULL, 'd'},          \
+        {"help", no_argument, NULL, 'h'}
+
+struct cli_common {
+    const char *config_path;
+    const char *data_dir;
+};
+
+/* Handles a common option; returns true if opt was one. */
+bool cli_common_opt(struct cli_common *c, int opt, const char *arg);
+
+/* Loads the configuration (defaults, then the file, then --data). Prints the
+ * error and returns -1 on failure. */
+int cli_config(const struct cli_common *c, struct config *cfg);
+
+/* Opens every database (app_open) or prints why not. */
+struct catalog *cli_open(const struct config *cfg);
+
+/* Prints "kyodo: <message>" (and the field) to stderr; returns CLI_ERROR. */
+int cli_fail(const struct kd_err *err);
+
+/* Records a CLI action in a town's audit log. */
+int cli_audit(struct catalog *cat, const char *town, const char *action, const char *detail,
+              struct kd_err *err);
+
+/* Reads a password: a line from stdin (without echo on a terminal). */
+int cli_read_password(const char *prompt, char *buf, size_t cap, struct kd_err *err);
+
+/* Makes a random password of n characters from an unambiguous alphabet. */
+void cli_random_password(char *buf, size_t n);
+
+int cmd_serve(int argc, char **argv);
+int cmd_tenant(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+#endif
