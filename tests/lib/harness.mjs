@@ -1,0 +1,153 @@
+// Test harness: runs the real kyodo binary against a throwaway data
+// directory, and talks to it over HTTP like a browser or another system.
+//
+//   const k = await startKyodo({ towns: [['104213', '中之条町']] });
+//   const admin = await k.login('104213', 'admin', k.password('104213', 'admin'));
+//   const res = await admin.get('/api/v1/me');
+//   await k.stop();            // SIGTERM; asserts a clean exit (sanitizers)
+//
+// KYODO_BIN names the binary (CTest sets it); KYODO_SOURCE_DIR the tree.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+
+export const SOURCE_DIR =
+  process.env.KYODO_SOURCE_DIR ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = process.env.KYODO_BIN ?? join(SOURCE_DIR, 'build', 'kyodo');
+
+export const ROLES = ['admin', 'residents_clerk', 'tax_clerk', 'welfare_clerk', 'auditor', 'operator'];
+
+// Runs a CLI command synchronously; returns { status, stdout, stderr }.
+export function kyodoCli(args, { input, dataDir } = {}) {
+  const full = dataDir ? [...args, '--data', dataDir] : args;
+  const r = spawnSync(BIN, full, { input, encoding: 'utf8', timeout: 120000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+// One signed-in client: keeps the cookie and the CSRF token.
+export class Client {
+  constructor(base, cookie = null, csrf = null) {
+    this.base = base;
+    this.cookie = cookie;
+    this.csrf = csrf;
+  }
+
+  async request(method, path, { body, headers = {}, raw, csrf = true } = {}) {
+    const h = { ...headers };
+    if (this.cookie) h.Cookie = `kyodo_session=${this.cookie}`;
+    if (csrf && this.csrf && method !== 'GET' && method !== 'HEAD') h['X-CSRF-Token'] = this.csrf;
+    let payload;
+    if (raw !== undefined) payload = raw;
+    else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      h['Content-Type'] ??= 'application/json';
+    }
+    const res = await fetch(this.base + path, { method, headers: h, body: payload, redirect: 'manual' });
+    const text = await res.text();
+    let json = null;
+    if ((res.headers.get('content-type') ?? '').startsWith('application/json') && text.length)
+      json = JSON.parse(text);
+    const setCookie = res.headers.get('set-cookie');
+    if (setCookie) {
+      const m = /kyodo_session=([^;]*)/.exec(setCookie);
+      if (m) this.cookie = m[1] || null;
+    }
+    if (json && json.csrf_token) this.csrf = json.csrf_token;
+    return { status: res.status, headers: res.headers, text, json };
+  }
+
+  get(path, opts) { return this.request('GET', path, opts); }
+  post(path, body, opts = {}) { return this.request('POST', path, { ...opts, body }); }
+  put(path, body, opts = {}) { return this.request('PUT', path, { ...opts, body }); }
+  patch(path, body, opts = {}) { return this.request('PATCH', path, { ...opts, body }); }
+  del(path, opts) { return this.request('DELETE', path, opts); }
+}
+
+// Asserts an error response: status, code, and (if given) field.
+export function assertError(res, status, code, field) {
+  assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status}: ${res.text}`);
+  assert.ok(res.json && res.json.error, `expected an error body, got: ${res.text}`);
+  assert.equal(res.json.error.code, code, res.text);
+  assert.equal(typeof res.json.error.message, 'string');
+  assert.ok(res.json.error.message.length > 0);
+  if (field !== undefined) assert.equal(res.json.error.field, field, res.text);
+}
+
+export const DEMO_TOWNS = [
+  ['104213', '中之条町'], ['104248', '長野原町'], ['104256', '嬬恋村'],
+  ['104264', '草津町'], ['104281', '高山村'], ['104299', '東吾妻町'],
+];
+
+// Starts kyodo on a free port with a fresh data directory. Each town gets one
+// user per role, with login = role name and a random password.
+export async function startKyodo({ towns = DEMO_TOWNS.slice(0, 2), config = '', users = true } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'kyodo-test-'));
+  const dataDir = join(dir, 'data');
+  const confPath = join(dir, 'kyodo.conf');
+  writeFileSync(confPath, `[store]\ndata_dir = ${dataDir}\n[session]\npassword_min_length = 10\n${config}\n`);
+  const passwords = new Map();
+  for (const [code, name] of towns) {
+    const r = kyodoCli(['tenant', 'add', '--code', code, '--name', name, '--config', confPath]);
+    assert.equal(r.status, 0, r.stderr);
+    if (!users) continue;
+    for (const role of ROLES) {
+      const pw = `pw-${role}-${code}-${Math.random().toString(36).slice(2, 10)}`;
+      const u = kyodoCli(['user', 'add', '--tenant', code, '--login', role.replace('_', '-'),
+        '--name', `${role} ${code}`, '--role', role, '--password-stdin', '--config', confPath],
+        { input: pw + '\n' });
+      assert.equal(u.status, 0, u.stderr);
+      passwords.set(`${code}/${role}`, pw);
+    }
+  }
+  const proc = spawn(BIN, ['serve', '--config', confPath, '--port', '0', '--listen', '127.0.0.1',
+    '--web', join(SOURCE_DIR, 'web')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('kyodo did not start:\n' + log)), 20000);
+    proc.stderr.on('data', (d) => {
+      log += d.toString();
+      const m = /"msg":"listening".*"port":(\d+)/.exec(log);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`kyodo exited ${code}:\n${log}`)); });
+  });
+  proc.stdout.on('data', (d) => { log += d.toString(); });
+  const base = `http://127.0.0.1:${port}`;
+  let exited = null;
+  const exitPromise = new Promise((resolve) => proc.on('exit', (code, signal) => {
+    exited = { code, signal };
+    resolve(exited);
+  }));
+
+  return {
+    base, port, dataDir, confPath, proc,
+    log: () => log,
+    cli: (args, opts = {}) => kyodoCli([...args, '--config', confPath], opts),
+    login: (login) => login,
+    password: (code, role) => passwords.get(`${code}/${role}`),
+    loginName: (role) => role.replace('_', '-'),
+    client: () => new Client(base),
+    // Signs in as the user of `role` in town `code`; asserts success.
+    async as(code, role) {
+      const c = new Client(base);
+      const r = await c.post('/api/v1/session',
+        { tenant: code, user: role.replace('_', '-'), password: passwords.get(`${code}/${role}`) });
+      assert.equal(r.status, 201, r.text);
+      return c;
+    },
+    // Stops with SIGTERM and asserts a clean exit: status 0, and nothing from
+    // AddressSanitizer, LeakSanitizer or UBSan in the log.
+    async stop() {
+      if (!exited) proc.kill('SIGTERM');
+      const e = await exitPromise;
+      rmSync(dir, { recursive: true, force: true });
+      assert.equal(e.signal, null, `kyodo died of ${e.signal}:\n${log}`);
+      assert.equal(e.code, 0, `kyodo exited ${e.code}:\n${log}`);
+      assert.doesNotMatch(log, /(AddressSanitizer|LeakSanitizer|runtime error:)/, log);
+    },
+  };
+}
