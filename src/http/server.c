@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -134,14 +135,24 @@ static void request_id(struct req *r)
 }
 
 /* Each worker thread keeps one finished request struct for the next, so a
- * request costs no large allocation (the struct holds the inline arena). */
-static _Thread_local struct req *spare;
+ * request costs no large allocation (the struct holds the inline arena). It
+ * is kept under a thread key, whose destructor frees it when the worker
+ * thread exits (a plain _Thread_local pointer would leak it). */
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+static void spare_key_init(void)
+{
+    if (pthread_key_create(&spare_key, free) != 0)
+        abort();
+}
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     struct http_server *srv = cls;
-    struct req *r = spare;
-    spare = NULL;
+    pthread_once(&spare_once, spare_key_init);
+    struct req *r = pthread_getspecific(spare_key);
+    pthread_setspecific(spare_key, NULL);
     if (!r && !(r = malloc(sizeof *r)))
         return NULL;
     memset(r, 0, offsetof(struct req, arena_inline));
@@ -184,9 +195,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     }
     free(r->body);
     arena_release(&r->pub.arena);
-    if (!spare)
-        spare = r;
-    else
+    pthread_once(&spare_once, spare_key_init);
+    if (pthread_getspecific(spare_key) || pthread_setspecific(spare_key, r) != 0)
         free(r);
     *req_cls = NULL;
     atomic_fetch_sub(&srv->in_flight, 1);
