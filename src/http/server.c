@@ -303,12 +303,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size) {
+        /* Past the ceiling the rest of the body is read and dropped, and the
+         * 413 goes out when it ends: libmicrohttpd 0.9.75 cannot queue a
+         * response in the middle of an upload (it would close the connection
+         * without an answer). */
         if (!r->pub.body_too_large &&
             !body_append(r, upload_data, *upload_data_size, srv->cfg.max_body)) {
             r->pub.body_too_large = true;
-            *upload_data_size = 0;
-            r->dispatched = true;
-            return send_static(r, conn, 413, ERR_TOO_LARGE);
+            free(r->body);
+            r->body = NULL;
+            r->body_len = r->body_cap = 0;
         }
         *upload_data_size = 0;
         return MHD_YES;
@@ -316,6 +320,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (r->dispatched)
         return MHD_YES;
     r->dispatched = true;
+    if (r->pub.body_too_large)
+        return send_static(r, conn, 413, ERR_TOO_LARGE);
     if (r->body) {
         r->pub.body = r->body;
         r->pub.body_len = r->body_len;
