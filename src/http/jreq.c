@@ -90,7 +90,10 @@ int jreq_decode(struct arena *a, const char *body, size_t len, const struct jfie
                        "request body is not valid UTF-8 (byte offset %zu)", bad_at);
 
     json_error_t jerr;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    /* Any top-level value and \u0000 are let through the parser so that the
+     * checks below can name the problem and the field. */
+    json_t *root =
+        json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     if (!root)
         return kd_fail(err, KD_MALFORMED_JSON, NULL, "malformed JSON at line %d column %d: %s",
                        jerr.line, jerr.column, jerr.text);

@@ -58,7 +58,7 @@ static void put_char(struct out *o, char c)
  * everything else (valid UTF-8, guaranteed by jansson) as it is. */
 static void put_string(struct out *o, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
+    static const char hex[] = "0123456789ABCDEF"; /* upper case, as jansson */
     put_char(o, '"');
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
@@ -105,22 +105,33 @@ static void put_int(struct out *o, json_int_t v)
     put(o, num + i, sizeof num - i);
 }
 
-/* Reals as jansson writes them: the shortest %.Ng (N up to 17) that reads
- * back exactly, with ".0" added when it would look like an integer. */
+/* Reals as jansson writes them (jsonp_dtostr): %.17g, ".0" added when the
+ * text would read back as an integer, and the exponent without '+' or
+ * leading zeros. */
 static void put_real(struct out *o, double v)
 {
-    char num[32];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(num, sizeof num, "%.*g", prec, v);
-        if (strtod(num, NULL) == v)
-            break;
+    char num[40];
+    int n = snprintf(num, sizeof num - 2, "%.17g", v);
+    if (n < 0)
+        return;
+    size_t len = (size_t)n;
+    if (!strchr(num, '.') && !strchr(num, 'e')) {
+        memcpy(num + len, ".0", 3);
+        len += 2;
     }
-    size_t n = strlen(num);
-    if (!strpbrk(num, ".eE")) {
-        memcpy(num + n, ".0", 3);
-        n += 2;
+    char *e = strchr(num, 'e');
+    if (e) {
+        char *start = e + 1, *end = e + 2;
+        if (*start == '-')
+            start++;
+        while (*end == '0')
+            end++;
+        if (end != start) {
+            memmove(start, end, len - (size_t)(end - num) + 1);
+            len -= (size_t)(end - start);
+        }
     }
-    put(o, num, n);
+    put(o, num, len);
 }
 
 static void value(struct out *o, const json_t *v, int depth)
