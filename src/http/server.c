@@ -208,6 +208,17 @@ static const char ERR_TOO_LARGE[] =
     "{\"error\":{\"code\":\"payload_too_large\",\"message\":\"request body is larger than the"
     " limit\",\"field\":null}}";
 
+static const char ERR_NUL_IN_URI[] =
+    "{\"error\":{\"code\":\"bad_request\",\"message\":\"the URL must not contain %00\","
+    "\"field\":\"path\"}}";
+
+/* libmicrohttpd hands over the path and query decoded into C strings, so a
+ * %00 would silently cut them short (/api/v1/users/1%00x would be user 1). */
+static bool uri_has_nul(const char *raw_uri)
+{
+    return raw_uri && strstr(raw_uri, "%00") != NULL;
+}
+
 static enum MHD_Result reply(struct req *r, struct MHD_Connection *conn,
                             struct http_response *resp)
 {
@@ -322,6 +333,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     r->dispatched = true;
     if (r->pub.body_too_large)
         return send_static(r, conn, 413, ERR_TOO_LARGE);
+    if (uri_has_nul(r->pub.raw_uri))
+        return send_static(r, conn, 400, ERR_NUL_IN_URI);
     if (r->body) {
         r->pub.body = r->body;
         r->pub.body_len = r->body_len;
