@@ -8,6 +8,7 @@
 #include "engine/audit.h"
 #include "engine/password.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static json_t *tenant_json(const struct tenant *t)
@@ -67,6 +68,38 @@ static const struct jfield create_spec[] = {
     {"admin_password", JT_STRING, false, PASSWORD_MAX_BYTES, false, 0, 0},
 };
 
+struct create_ctx {
+    struct api_req *req;
+    struct user_new *admin; /* NULL: no first administrator */
+};
+
+/* Inside the registration: the first audit entries and the administrator. */
+static int init_town(void *p, const char *code, struct store *ctl, struct store *town,
+                     struct kd_err *err)
+{
+    (void)town; /* api_audit_town reaches the same connection through the catalog */
+    struct create_ctx *c = p;
+    const struct principal *who = c->req->who;
+    char detail[160];
+    snprintf(detail, sizeof detail, "town registered by the operator %s of %s", who->login,
+             who->tenant);
+    if (api_audit_town(c->req, code, who->user_id, who->login, role_name(who->role),
+                       "tenant.create", "ok", detail, err) < 0)
+        return -1;
+    if (!c->admin)
+        return 0;
+    int64_t id;
+    if (user_insert(ctl, code, c->admin, &id, err) < 0) {
+        if (err->code == KD_CONFLICT) /* cannot happen in a new town; name the field anyway */
+            snprintf(err->field, sizeof err->field, "admin_login");
+        return -1;
+    }
+    snprintf(detail, sizeof detail, "first administrator %s (user %lld) created", c->admin->login,
+             (long long)id);
+    return api_audit_town(c->req, code, who->user_id, who->login, role_name(who->role),
+                          "user.create", "ok", detail, err);
+}
+
 int api_tenants_create(struct api_req *req, struct api_out *out, struct kd_err *err)
 {
     struct jvalue v[5];
@@ -74,9 +107,11 @@ int api_tenants_create(struct api_req *req, struct api_out *out, struct kd_err *
         return -1;
     if (tenant_check_code(v[0].s, v[0].len, err) < 0 || tenant_check_name(v[1].s, v[1].len, err) < 0)
         return -1;
-    /* The first administrator is optional, but all of it or none. */
-    bool admin = v[2].present || v[3].present || v[4].present;
-    if (admin) {
+    /* The first administrator is optional, but all of it or none. Its
+     * password is hashed before the registration's transaction begins. */
+    struct user_new admin;
+    struct create_ctx c = {req, NULL};
+    if (v[2].present || v[3].present || v[4].present) {
         for (int i = 2; i <= 4; i++)
             if (!v[i].present)
                 return kd_fail(err, KD_MISSING_FIELD, create_spec[i].name,
@@ -85,30 +120,16 @@ int api_tenants_create(struct api_req *req, struct api_out *out, struct kd_err *
         if (user_check_login(v[2].s, v[2].len, "admin_login", err) < 0 ||
             text_check_line(v[3].s, v[3].len, 1, USER_NAME_CHARS, "admin_name", err) < 0 ||
             user_check_password(v[4].s, v[4].len, req->app->policy.password_min_chars, v[2].s,
-                                "admin_password", err) < 0)
+                                "admin_password", err) < 0 ||
+            user_prepare(&admin, v[2].s, v[3].s, ROLE_ADMIN, v[4].s,
+                         req->app->policy.password_min_chars, err) < 0)
             return -1;
+        c.admin = &admin;
     }
-    if (tenant_add(req->app->cat, v[0].s, v[1].s, err) < 0)
-        return -1;
-    const struct principal *p = req->who;
-    char detail[160];
-    snprintf(detail, sizeof detail, "town registered by operator of %s", p->tenant);
-    if (api_audit_town(req, v[0].s, p->user_id, p->login, role_name(p->role), "tenant.create",
-                       "ok", detail, err) < 0)
-        return -1;
-    if (admin) {
-        int64_t id;
-        if (user_add(req->ctl, v[0].s, v[2].s, v[3].s, ROLE_ADMIN, v[4].s,
-                     req->app->policy.password_min_chars, &id, err) < 0)
-            return -1;
-        snprintf(detail, sizeof detail, "first administrator %s (id %lld) created", v[2].s,
-                 (long long)id);
-        if (api_audit_town(req, v[0].s, p->user_id, p->login, role_name(p->role), "user.create",
-                           "ok", detail, err) < 0)
-            return -1;
-    }
+    int rc = tenant_add(req->app->cat, v[0].s, v[1].s, init_town, &c, err);
+    sodium_memzero(admin.hash, sizeof admin.hash);
     struct tenant t;
-    if (tenant_get(req->ctl, v[0].s, &t, err) < 0)
+    if (rc < 0 || tenant_get(req->ctl, v[0].s, &t, err) < 0)
         return -1;
     return api_json(out, 201, tenant_json(&t));
 }

@@ -63,17 +63,14 @@ struct catalog *cli_open(const struct config *cfg)
     return cat;
 }
 
-int cli_audit(struct catalog *cat, const char *town, const char *action, const char *detail,
-              struct kd_err *err)
+/* The entry's fields for a CLI action. */
+static void cli_entry(struct audit_entry *e, char rid[20], const char *action, const char *detail)
 {
-    struct store *s = catalog_town(cat, town, err);
-    if (!s)
-        return -1;
     unsigned char raw[6];
-    char rid[20] = "cli-";
+    memcpy(rid, "cli-", 4);
     randombytes_buf(raw, sizeof raw);
     text_hex(raw, sizeof raw, rid + 4);
-    struct audit_entry e = {
+    *e = (struct audit_entry){
         .user_login = "cli",
         .role = "cli",
         .action = action,
@@ -82,7 +79,28 @@ int cli_audit(struct catalog *cat, const char *town, const char *action, const c
         .request_id = rid,
         .detail = detail,
     };
+}
+
+int cli_audit(struct catalog *cat, const char *town, const char *action, const char *detail,
+              struct kd_err *err)
+{
+    struct store *s = catalog_town(cat, town, err);
+    if (!s)
+        return -1;
+    char rid[20];
+    struct audit_entry e;
+    cli_entry(&e, rid, action, detail);
     return audit_append(s, town, &e, err);
+}
+
+int cli_audit_town_created(void *ctx, const char *code, struct store *ctl, struct store *town,
+                           struct kd_err *err)
+{
+    (void)ctl;
+    char rid[20];
+    struct audit_entry e;
+    cli_entry(&e, rid, "tenant.create", ctx);
+    return audit_append(town, code, &e, err);
 }
 
 int cli_read_password(const char *prompt, char *buf, size_t cap, struct kd_err *err)

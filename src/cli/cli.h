@@ -44,6 +44,11 @@ int cli_fail(const struct kd_err *err);
 int cli_audit(struct catalog *cat, const char *town, const char *action, const char *detail,
               struct kd_err *err);
 
+/* A tenant_init_fn recording "tenant.create" in the new town's log, with
+ * ctx (a string) as the detail. */
+int cli_audit_town_created(void *ctx, const char *code, struct store *ctl, struct store *town,
+                           struct kd_err *err);
+
 /* Reads a password: a line from stdin (without echo on a terminal). */
 int cli_read_password(const char *prompt, char *buf, size_t cap, struct kd_err *err);
 

@@ -132,8 +132,8 @@ int cmd_demo(int argc, char **argv)
         struct tenant tn;
         if (tenant_get(ctl, towns[t].code, &tn, &err) < 0) {
             if (err.code != KD_NOT_FOUND ||
-                tenant_add(cat, towns[t].code, towns[t].name, &err) < 0 ||
-                cli_audit(cat, towns[t].code, "tenant.create", "demo town", &err) < 0)
+                tenant_add(cat, towns[t].code, towns[t].name, cli_audit_town_created,
+                           (void *)"demo town", &err) < 0)
                 goto out_fail;
         }
         for (int p = 0; p < NPEOPLE; p++) {

@@ -78,8 +78,8 @@ int cmd_tenant(int argc, char **argv)
         if (tenant_list(ctl, print_tenant, NULL, &err) < 0)
             rc = cli_fail(&err);
     } else if (add) {
-        if (tenant_add(cat, code, name, &err) < 0 ||
-            cli_audit(cat, code, "tenant.create", "town registered", &err) < 0)
+        if (tenant_add(cat, code, name, cli_audit_town_created, (void *)"town registered",
+                       &err) < 0)
             rc = cli_fail(&err);
         else
             printf("town %s %s added\n", code, name);

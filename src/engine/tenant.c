@@ -43,7 +43,8 @@ int tenant_check_name(const char *s, size_t len, struct kd_err *err)
 static const char SQL_INSERT[] =
     "INSERT INTO tenants (code, name, active, created_at, updated_at) VALUES (?, ?, 1, ?, ?)";
 
-int tenant_add(struct catalog *cat, const char *code, const char *name, struct kd_err *err)
+int tenant_add(struct catalog *cat, const char *code, const char *name, tenant_init_fn init,
+               void *ctx, struct kd_err *err)
 {
     if (tenant_check_code(code, strlen(code), err) < 0 ||
         tenant_check_name(name, strlen(name), err) < 0)
@@ -51,6 +52,7 @@ int tenant_add(struct catalog *cat, const char *code, const char *name, struct k
     struct store *ctl = catalog_control(cat, err);
     if (!ctl || store_begin_write(ctl, err) < 0)
         return -1;
+    bool created = false;
     char now[CLOCK_ISO_LEN];
     clock_format_iso(clock_now_ms(), now);
     struct store_stmt *st = store_prepare(ctl, SQL_INSERT, err);
@@ -68,15 +70,25 @@ int tenant_add(struct catalog *cat, const char *code, const char *name, struct k
     }
     if (rc != STORE_DONE)
         goto out_rollback;
-    /* The database is created while the registry row is still uncommitted:
-     * if either fails, neither remains. */
+    /* The database is created, and initialised, while the registry row is
+     * still uncommitted: no session can reach the town yet, and if anything
+     * fails the file is dropped with the row. */
     if (catalog_town_create(cat, code, err) < 0)
         goto out_rollback;
+    created = true;
+    if (init) {
+        struct store *town = catalog_town(cat, code, err);
+        if (!town || init(ctx, code, ctl, town, err) < 0)
+            goto out_rollback;
+    }
     if (store_commit(ctl, err) < 0)
-        return -1;
+        goto out_drop;
     return 0;
 out_rollback:
     store_rollback(ctl);
+out_drop:
+    if (created)
+        catalog_town_drop(cat, code);
     return -1;
 }
 

@@ -31,9 +31,17 @@ int tenant_check_code(const char *s, size_t len, struct kd_err *err);
 /* Checks a town name: 1..32 characters, one line (field "name"). */
 int tenant_check_name(const char *s, size_t len, struct kd_err *err);
 
-/* Registers a town and creates its database, all or nothing. KD_CONFLICT if
- * the code is taken. */
-int tenant_add(struct catalog *cat, const char *code, const char *name, struct kd_err *err);
+/* Work done while a new town is being registered: ctl is inside the
+ * registration's write transaction, town is the new town's database (its
+ * schemas applied). Returning -1 undoes the whole registration. */
+typedef int (*tenant_init_fn)(void *ctx, const char *code, struct store *ctl,
+                              struct store *town, struct kd_err *err);
+
+/* Registers a town and creates its database, then runs init (may be NULL),
+ * all or nothing: if anything fails, neither the registry row nor the
+ * database remains. KD_CONFLICT if the code is taken. */
+int tenant_add(struct catalog *cat, const char *code, const char *name, tenant_init_fn init,
+               void *ctx, struct kd_err *err);
 
 /* KD_NOT_FOUND if there is no such town. */
 int tenant_get(struct store *ctl, const char *code, struct tenant *out, struct kd_err *err);

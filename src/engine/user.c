@@ -108,9 +108,8 @@ static const char SQL_INSERT[] =
     "INSERT INTO users (tenant_code, login, name, role, password_hash, password_changed_at,"
     " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
-int user_add(struct store *ctl, const char *tenant, const char *login, const char *name,
-             enum role role, const char *password, int min_chars, int64_t *id_out,
-             struct kd_err *err)
+int user_prepare(struct user_new *u, const char *login, const char *name, enum role role,
+                 const char *password, int min_chars, struct kd_err *err)
 {
     if (user_check_login(login, strlen(login), "login", err) < 0 ||
         user_check_name(name, strlen(name), err) < 0 ||
@@ -118,33 +117,50 @@ int user_add(struct store *ctl, const char *tenant, const char *login, const cha
         return -1;
     if ((unsigned)role >= ROLE_COUNT)
         return kd_fail(err, KD_INVALID_VALUE, "role", "unknown role");
-    char hash[PASSWORD_HASH_MAX];
-    if (password_hash(password, strlen(password), hash, err) < 0)
-        return -1;
+    u->login = login;
+    u->name = name;
+    u->role = role;
+    return password_hash(password, strlen(password), u->hash, err);
+}
+
+int user_insert(struct store *ctl, const char *tenant, struct user_new *u, int64_t *id_out,
+                struct kd_err *err)
+{
     char now[CLOCK_ISO_LEN];
     clock_format_iso(clock_now_ms(), now);
     struct store_stmt *st = store_prepare(ctl, SQL_INSERT, err);
     if (!st)
         return -1;
     store_bind_str(st, 1, tenant);
-    store_bind_str(st, 2, login);
-    store_bind_str(st, 3, name);
-    store_bind_str(st, 4, role_name(role));
-    store_bind_str(st, 5, hash);
+    store_bind_str(st, 2, u->login);
+    store_bind_str(st, 3, u->name);
+    store_bind_str(st, 4, role_name(u->role));
+    store_bind_str(st, 5, u->hash);
     store_bind_str(st, 6, now);
     store_bind_str(st, 7, now);
     store_bind_str(st, 8, now);
     enum store_step rc = store_step(st, err);
     store_reset(st);
-    sodium_memzero(hash, sizeof hash);
     if (rc == STORE_CONSTRAINT)
         return kd_fail(err, KD_CONFLICT, "login", "login %s is already taken in this town",
-                       login);
+                       u->login);
     if (rc != STORE_DONE)
         return -1;
     if (id_out)
         *id_out = store_last_id(ctl);
     return 0;
+}
+
+int user_add(struct store *ctl, const char *tenant, const char *login, const char *name,
+             enum role role, const char *password, int min_chars, int64_t *id_out,
+             struct kd_err *err)
+{
+    struct user_new u;
+    int rc = user_prepare(&u, login, name, role, password, min_chars, err);
+    if (rc == 0)
+        rc = user_insert(ctl, tenant, &u, id_out, err);
+    sodium_memzero(u.hash, sizeof u.hash);
+    return rc;
 }
 
 static const char SQL_GET[] =

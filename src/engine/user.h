@@ -14,6 +14,7 @@
 #define KYODO_ENGINE_USER_H
 
 #include "base/err.h"
+#include "engine/password.h"
 #include "engine/perm.h"
 #include "store/store.h"
 
@@ -62,6 +63,20 @@ int user_check_password(const char *pw, size_t len, int min_chars, const char *l
 int user_add(struct store *ctl, const char *tenant, const char *login, const char *name,
              enum role role, const char *password, int min_chars, int64_t *id_out,
              struct kd_err *err);
+
+/* user_add in two steps, for callers that must not hash a password inside a
+ * transaction: user_prepare checks the fields and hashes the password (slow,
+ * no database); user_insert stores the account (joins the caller's
+ * transaction if one is open). The strings must outlive the insert. */
+struct user_new {
+    const char *login, *name;
+    enum role role;
+    char hash[PASSWORD_HASH_MAX];
+};
+int user_prepare(struct user_new *u, const char *login, const char *name, enum role role,
+                 const char *password, int min_chars, struct kd_err *err);
+int user_insert(struct store *ctl, const char *tenant, struct user_new *u, int64_t *id_out,
+                struct kd_err *err);
 
 int user_get(struct store *ctl, const char *tenant, int64_t id, struct user *out,
              struct kd_err *err);

@@ -202,6 +202,30 @@ struct store *catalog_town(struct catalog *cat, const char *code, struct kd_err 
     return s;
 }
 
+static void unlink_db(const char *path)
+{
+    char side[PATH_MAX + 8];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
+void catalog_town_drop(struct catalog *cat, const char *code)
+{
+    struct thread_conns *tc = pthread_getspecific(cat->key);
+    for (size_t i = 0; tc && i < tc->count; i++) {
+        if (memcmp(tc->towns[i].code, code, 7) == 0) {
+            store_close(tc->towns[i].conn);
+            tc->towns[i] = tc->towns[--tc->count];
+            break;
+        }
+    }
+    char path[PATH_MAX];
+    unlink_db(catalog_town_path(cat, code, path, sizeof path));
+}
+
 int catalog_town_create(struct catalog *cat, const char *code, struct kd_err *err)
 {
     char path[PATH_MAX];
@@ -215,14 +239,8 @@ int catalog_town_create(struct catalog *cat, const char *code, struct kd_err *er
         return -1;
     int rc = apply(s, cat->schemas.town, cat->schemas.town_count, err);
     store_close(s);
-    if (rc < 0) {
-        char side[PATH_MAX + 8];
-        unlink(path);
-        snprintf(side, sizeof side, "%s-wal", path);
-        unlink(side);
-        snprintf(side, sizeof side, "%s-shm", path);
-        unlink(side);
-    }
+    if (rc < 0)
+        unlink_db(path);
     return rc;
 }
 

@@ -52,6 +52,11 @@ struct store *catalog_town(struct catalog *cat, const char *code, struct kd_err 
 /* Creates a town's database (it must not exist) and applies the town schemas. */
 int catalog_town_create(struct catalog *cat, const char *code, struct kd_err *err);
 
+/* Deletes a town's database files, closing the calling thread's connection to
+ * it first. Only for undoing catalog_town_create() of a town that no other
+ * thread can know yet (its registration failed). */
+void catalog_town_drop(struct catalog *cat, const char *code);
+
 /* Applies pending town schema steps to an existing town database. */
 int catalog_town_migrate(struct catalog *cat, const char *code, struct kd_err *err);
 

@@ -25,8 +25,8 @@ static int setup(void **state)
     f->cat = catalog_open(f->dir, &app_schemas, &err);
     assert_non_null(f->cat);
     f->ctl = catalog_control(f->cat, &err);
-    assert_int_equal(tenant_add(f->cat, "104213", "中之条町", &err), 0);
-    assert_int_equal(tenant_add(f->cat, "104248", "長野原町", &err), 0);
+    assert_int_equal(tenant_add(f->cat, "104213", "中之条町", NULL, NULL, &err), 0);
+    assert_int_equal(tenant_add(f->cat, "104248", "長野原町", NULL, NULL, &err), 0);
     f->policy = (struct auth_policy){.idle_ms = 1800000,
                                      .lifetime_ms = 43200000,
                                      .touch_ms = 60000,
@@ -61,14 +61,14 @@ static void tenants(void **state)
 {
     struct fixture *f = *state;
     struct kd_err err;
-    assert_int_equal(tenant_add(f->cat, "104213", "重複", &err), -1);
+    assert_int_equal(tenant_add(f->cat, "104213", "重複", NULL, NULL, &err), -1);
     assert_int_equal(err.code, KD_CONFLICT);
-    assert_int_equal(tenant_add(f->cat, "104214", "誤り", &err), -1);
+    assert_int_equal(tenant_add(f->cat, "104214", "誤り", NULL, NULL, &err), -1);
     assert_int_equal(err.code, KD_INVALID_VALUE);
     assert_string_equal(err.field, "code");
     assert_non_null(strstr(err.message, "check digit"));
     assert_false(catalog_town_exists(f->cat, "104214"));
-    assert_int_equal(tenant_add(f->cat, "104256", "", &err), -1);
+    assert_int_equal(tenant_add(f->cat, "104256", "", NULL, NULL, &err), -1);
     assert_string_equal(err.field, "name");
     assert_false(catalog_town_exists(f->cat, "104256"));
     struct tenant t;
@@ -83,6 +83,47 @@ static void tenants(void **state)
     assert_int_equal(err.code, KD_NOT_FOUND);
     assert_int_equal(tenant_get(f->ctl, "104299", &t, &err), -1);
     assert_int_equal(err.code, KD_NOT_FOUND);
+}
+
+static int init_fails(void *ctx, const char *code, struct store *ctl, struct store *town,
+                      struct kd_err *err)
+{
+    (void)ctl;
+    struct user_new *u = ctx;
+    /* Work done before the failure must vanish with the registration. */
+    assert_int_equal(store_exec(town, "CREATE TABLE scratch (x INTEGER) STRICT", err), 0);
+    assert_int_equal(user_insert(ctl, code, u, NULL, err), 0);
+    return kd_fail(err, KD_UNAVAILABLE, NULL, "failed on purpose");
+}
+
+static int init_ok(void *ctx, const char *code, struct store *ctl, struct store *town,
+                   struct kd_err *err)
+{
+    (void)town;
+    return user_insert(ctl, code, ctx, NULL, err);
+}
+
+static void registration_is_all_or_nothing(void **state)
+{
+    struct fixture *f = *state;
+    struct kd_err err;
+    struct user_new u;
+    assert_int_equal(user_prepare(&u, "first", "最初の管理者", ROLE_ADMIN, "long enough pw", 10,
+                                  &err),
+                     0);
+    assert_int_equal(tenant_add(f->cat, "104256", "嬬恋村", init_fails, &u, &err), -1);
+    assert_string_equal(err.message, "failed on purpose");
+    struct tenant t;
+    assert_int_equal(tenant_get(f->ctl, "104256", &t, &err), -1);
+    assert_int_equal(err.code, KD_NOT_FOUND);
+    assert_false(catalog_town_exists(f->cat, "104256"));
+    struct user found;
+    assert_int_equal(user_find(f->ctl, "104256", "first", &found, &err), -1);
+    /* The same again, succeeding. */
+    assert_int_equal(tenant_add(f->cat, "104256", "嬬恋村", init_ok, &u, &err), 0);
+    assert_true(catalog_town_exists(f->cat, "104256"));
+    assert_int_equal(user_find(f->ctl, "104256", "first", &found, &err), 0);
+    assert_int_equal(found.role, ROLE_ADMIN);
 }
 
 static void user_checks(void **state)
@@ -331,6 +372,7 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(tenants, setup, teardown),
+        cmocka_unit_test_setup_teardown(registration_is_all_or_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(user_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(users_stay_in_their_town, setup, teardown),
         cmocka_unit_test_setup_teardown(sign_in_outcomes_and_lockout, setup, teardown),
