@@ -133,7 +133,6 @@ int session_create(struct store *ctl, const struct auth_policy *policy, const st
     store_bind_i64(st, 7, out->expires_ms);
     enum store_step rc = store_step(st, err);
     store_reset(st);
-    session_cache_clear();
     return rc == STORE_DONE ? 0 : -1;
 }
 
@@ -154,19 +153,29 @@ static void copy_col(struct store_stmt *st, int col, char *dst, size_t cap)
     kd_copy_utf8(dst, cap, s, n);
 }
 
-static int run_keyed(struct store *ctl, const char *sql, int64_t v, const unsigned char hash[32],
-                     struct kd_err *err)
+/* Both writes move the control database's commit counter, which empties
+ * this thread's cache (and every other thread's) on its next lookup. */
+static int delete_by_hash(struct store *ctl, const unsigned char hash[32], struct kd_err *err)
 {
-    struct store_stmt *st = store_prepare(ctl, sql, err);
+    struct store_stmt *st = store_prepare(ctl, SQL_DELETE, err);
     if (!st)
         return -1;
-    int i = 1;
-    if (sql == SQL_TOUCH)
-        store_bind_i64(st, i++, v);
-    store_bind_blob(st, i, hash, 32);
+    store_bind_blob(st, 1, hash, 32);
     enum store_step rc = store_step(st, err);
     store_reset(st);
-    session_cache_clear();
+    return rc == STORE_DONE ? 0 : -1;
+}
+
+static int touch(struct store *ctl, const unsigned char hash[32], int64_t now_ms,
+                 struct kd_err *err)
+{
+    struct store_stmt *st = store_prepare(ctl, SQL_TOUCH, err);
+    if (!st)
+        return -1;
+    store_bind_i64(st, 1, now_ms);
+    store_bind_blob(st, 2, hash, 32);
+    enum store_step rc = store_step(st, err);
+    store_reset(st);
     return rc == STORE_DONE ? 0 : -1;
 }
 
@@ -208,9 +217,7 @@ static int load(struct store *ctl, const struct auth_policy *policy,
     bool ended = disabled || !town_active || session_epoch != user_epoch ||
                  now_ms >= p->expires_ms || now_ms - p->last_seen_ms >= policy->idle_ms;
     if (ended) {
-        if (run_keyed(ctl, SQL_DELETE, 0, hash, err) < 0)
-            return -1;
-        return 0;
+        return delete_by_hash(ctl, hash, err) < 0 ? -1 : 0;
     }
     return 1;
 }
@@ -237,7 +244,7 @@ int session_lookup(struct store *ctl, const struct auth_policy *policy, const ch
     if (found == 0)
         return kd_fail(err, KD_UNAUTHENTICATED, NULL, "session ended; sign in again");
     if (now_ms - out->last_seen_ms >= policy->touch_ms) {
-        if (run_keyed(ctl, SQL_TOUCH, now_ms, hash, err) < 0)
+        if (touch(ctl, hash, now_ms, err) < 0)
             return -1;
         out->last_seen_ms = now_ms;
     }
@@ -255,7 +262,7 @@ int session_delete(struct store *ctl, const char *token, size_t len, struct kd_e
     unsigned char hash[32];
     if (!token_hash(token, len, hash))
         return 0;
-    return run_keyed(ctl, SQL_DELETE, 0, hash, err);
+    return delete_by_hash(ctl, hash, err);
 }
 
 static const char SQL_SWEEP[] =
@@ -272,7 +279,6 @@ int64_t session_sweep(struct store *ctl, const struct auth_policy *policy, int64
     store_bind_i64(st, 2, policy->idle_ms);
     enum store_step rc = store_step(st, err);
     store_reset(st);
-    session_cache_clear();
     return rc == STORE_DONE ? store_changes(ctl) : -1;
 }
 

@@ -17,7 +17,8 @@
  * this process commits to the control database (store_commits), so a change
  * made through the server is seen by the very next request. Cached entries
  * are also re-read after one second, which bounds how long a change made by
- * another process (the CLI) takes to apply.
+ * another process (the CLI) takes to apply. So ctl must be a connection
+ * from catalog_control(), whose commit counter drives the cache.
  */
 #ifndef KYODO_ENGINE_SESSION_H
 #define KYODO_ENGINE_SESSION_H
