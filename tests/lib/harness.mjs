@@ -9,7 +9,8 @@
 // KYODO_BIN names the binary (CTest sets it); KYODO_SOURCE_DIR the tree.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,6 +78,103 @@ export function assertError(res, status, code, field) {
   if (field !== undefined) assert.equal(res.json.error.field, field, res.text);
 }
 
+// Asserts the shape every error body has: {error: {code, message, field}},
+// field a string or null.
+export function assertErrorShape(res) {
+  assert.ok(res.json && typeof res.json.error === 'object' && res.json.error,
+    `expected an error body, got ${res.status}: ${res.text}`);
+  const e = res.json.error;
+  assert.equal(typeof e.code, 'string', res.text);
+  assert.ok(e.code.length > 0, res.text);
+  assert.equal(typeof e.message, 'string', res.text);
+  assert.ok(e.message.length > 0, res.text);
+  assert.ok(e.field === null || typeof e.field === 'string', `field: ${res.text}`);
+}
+
+// Sends bytes exactly as given over one TCP connection (for what fetch
+// would refuse or normalise: '..' in paths, bodies on GET, huge headers) and
+// reads until the server closes or `timeout` ms pass. `parts` may be one
+// string/Buffer or an array sent with `gap` ms between them. Resolves to
+// { status, headers (lower-case names), body, raw, error } — status is null
+// when no response came (error names why).
+export function rawHttp(port, parts, { timeout = 5000, gap = 0 } = {}) {
+  const list = Array.isArray(parts) ? parts : [parts];
+  return new Promise((resolve) => {
+    const chunks = [];
+    let error = null;
+    let done = false;
+    const sock = connect(port, '127.0.0.1');
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      const raw = Buffer.concat(chunks);
+      const head = raw.indexOf('\r\n\r\n');
+      const res = { status: null, headers: {}, body: '', raw, error };
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(raw.toString('latin1'));
+      if (m) {
+        res.status = Number(m[1]);
+        const lines = raw.subarray(0, head < 0 ? raw.length : head).toString('latin1').split('\r\n');
+        for (const line of lines.slice(1)) {
+          const i = line.indexOf(':');
+          if (i > 0) res.headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+        }
+        res.body = head < 0 ? '' : raw.subarray(head + 4).toString('utf8');
+      }
+      resolve(res);
+    };
+    const timer = setTimeout(() => { error ??= 'timeout'; finish(); }, timeout);
+    sock.on('data', (d) => chunks.push(d));
+    sock.on('error', (e) => { error ??= e.code ?? String(e); finish(); });
+    sock.on('close', finish);
+    sock.on('connect', async () => {
+      for (let i = 0; i < list.length && !done; i++) {
+        if (i > 0 && gap) await new Promise((r) => setTimeout(r, gap));
+        if (!sock.destroyed) sock.write(list[i]);
+      }
+    });
+  });
+}
+
+// Decodes a rawHttp body as JSON when it is one (after any chunked framing).
+export function rawJson(res) {
+  let body = res.body;
+  if ((res.headers['transfer-encoding'] ?? '').includes('chunked')) {
+    let out = '';
+    let rest = body;
+    for (;;) {
+      const nl = rest.indexOf('\r\n');
+      if (nl < 0) break;
+      const n = parseInt(rest.slice(0, nl), 16);
+      if (!n) break;
+      out += rest.slice(nl + 2, nl + 2 + n);
+      rest = rest.slice(nl + 2 + n + 2);
+    }
+    body = out;
+  }
+  try { return JSON.parse(body); } catch { return null; }
+}
+
+// The API contract (api/openapi.json) and its operations:
+// [{ method, path, public }] where public means no session is needed.
+export function openapi() {
+  return JSON.parse(readFileSync(join(SOURCE_DIR, 'api', 'openapi.json'), 'utf8'));
+}
+export function operations(doc = openapi()) {
+  const ops = [];
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      if (!['get', 'put', 'post', 'patch', 'delete', 'head'].includes(method)) continue;
+      const security = op.security ?? doc.security ?? [];
+      ops.push({ method: method.toUpperCase(), path, public: security.length === 0 });
+    }
+  }
+  return ops;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
 export const DEMO_TOWNS = [
   ['104213', '中之条町'], ['104248', '長野原町'], ['104256', '嬬恋村'],
   ['104264', '草津町'], ['104281', '高山村'], ['104299', '東吾妻町'],
@@ -127,7 +225,13 @@ export async function startKyodo({ towns = DEMO_TOWNS.slice(0, 2), config = '', 
     base, port, dataDir, confPath, proc,
     log: () => log,
     cli: (args, opts = {}) => kyodoCli([...args, '--config', confPath], opts),
-    login: (login) => login,
+    // Signs in with the given town, login and password; asserts success.
+    async login(code, login, password) {
+      const c = new Client(base);
+      const r = await c.post('/api/v1/session', { tenant: code, user: login, password });
+      assert.equal(r.status, 201, r.text);
+      return c;
+    },
     password: (code, role) => passwords.get(`${code}/${role}`),
     loginName: (role) => role.replace('_', '-'),
     client: () => new Client(base),
@@ -139,6 +243,9 @@ export async function startKyodo({ towns = DEMO_TOWNS.slice(0, 2), config = '', 
       assert.equal(r.status, 201, r.text);
       return c;
     },
+    // Resolves to { code, signal } when the process has exited (on its own,
+    // or after a signal the test sent with proc.kill).
+    exited: () => exitPromise,
     // Stops with SIGTERM and asserts a clean exit: status 0, and nothing from
     // AddressSanitizer, LeakSanitizer or UBSan in the log.
     async stop() {
