@@ -1,0 +1,144 @@
+// CSRF: every state-changing route that needs a session refuses a request
+// without the session's X-CSRF-Token, or with a wrong one, before anything
+// else happens, for a user who would otherwise be allowed. Reads need none.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startKyodo, assertError, operations, Client } from '../lib/harness.mjs';
+
+const A = '104213';
+let k, admin, admin2, operator, otherId, usersBefore;
+
+// Who may use each state-changing route, and a body the route accepts (so
+// that with the right token the request goes through and changes something).
+const OWNER = {
+  'DELETE /api/v1/session': 'admin',
+  'POST /api/v1/me/password': 'admin',
+  'POST /api/v1/tenants': 'operator',
+  'PATCH /api/v1/tenants/{code}': 'operator',
+  'POST /api/v1/users': 'admin',
+  'PATCH /api/v1/users/{id}': 'admin',
+  'PUT /api/v1/users/{id}/password': 'admin',
+};
+
+const stateChanging = () => operations().filter(
+  (op) => !op.public && ['POST', 'PUT', 'PATCH', 'DELETE'].includes(op.method));
+
+before(async () => {
+  k = await startKyodo({ towns: [[A, '中之条町']] });
+  admin = await k.as(A, 'admin');
+  admin2 = await k.as(A, 'admin'); // a second, valid session of the same user
+  operator = await k.as(A, 'operator');
+  const list = await admin.get('/api/v1/users');
+  otherId = list.json.items.find((u) => u.login === 'tax-clerk').id;
+  usersBefore = list.json.items;
+});
+after(async () => { await k.stop(); });
+
+function concrete(path) {
+  return path.replace('{code}', A).replace('{id}', String(otherId));
+}
+
+function sampleBody(key) {
+  switch (key) {
+    case 'POST /api/v1/me/password': return { current: k.password(A, 'admin'), new: 'csrf-new-password-1' };
+    case 'POST /api/v1/tenants': return { code: '132012', name: '新しい町' };
+    case 'PATCH /api/v1/tenants/{code}': return { name: '改名された町' };
+    case 'POST /api/v1/users': return { login: 'csrf-user', name: 'x', role: 'tax_clerk', password: 'csrf-user-password' };
+    case 'PATCH /api/v1/users/{id}': return { name: 'renamed by csrf' };
+    case 'PUT /api/v1/users/{id}/password': return { password: 'csrf-reset-password' };
+    default: return undefined;
+  }
+}
+
+test('the contract lists exactly the state-changing routes this test knows', () => {
+  assert.deepEqual(stateChanging().map((op) => `${op.method} ${op.path}`).sort(), Object.keys(OWNER).sort());
+});
+
+test('every state-changing route: no token, empty token, wrong token, another session\'s token → 403 csrf_failed', async () => {
+  for (const op of stateChanging()) {
+    const key = `${op.method} ${op.path}`;
+    const c = OWNER[key] === 'operator' ? operator : admin;
+    const path = concrete(op.path);
+    const body = sampleBody(key);
+    const bad = {
+      'no header': { csrf: false },
+      'empty header': { csrf: false, headers: { 'X-CSRF-Token': '' } },
+      'wrong token': { csrf: false, headers: { 'X-CSRF-Token': 'A'.repeat(43) } },
+      'the session token': { csrf: false, headers: { 'X-CSRF-Token': c.cookie } },
+      'another session\'s token': { csrf: false, headers: { 'X-CSRF-Token': admin2.csrf } },
+      'token with a suffix': { csrf: false, headers: { 'X-CSRF-Token': c.csrf + 'x' } },
+      'token cut short': { csrf: false, headers: { 'X-CSRF-Token': c.csrf.slice(0, 42) } },
+      'token in the query': { csrf: false },
+    };
+    for (const [what, opts] of Object.entries(bad)) {
+      const p = what === 'token in the query' ? `${path}?csrf_token=${c.csrf}` : path;
+      const r = await c.request(op.method, p, { ...opts, body });
+      assertError(r, 403, 'csrf_failed', 'X-CSRF-Token');
+      assert.equal(r.headers.get('set-cookie'), null, `${key} ${what}`);
+    }
+  }
+});
+
+test('nothing was changed by the refused requests', async () => {
+  // Sessions still alive (DELETE /session and the password change did not run).
+  assert.equal((await admin.get('/api/v1/me')).status, 200);
+  assert.equal((await admin2.get('/api/v1/me')).status, 200);
+  // Users unchanged, none created, the target's password still the old one.
+  const list = await admin.get('/api/v1/users');
+  assert.deepEqual(list.json.items, usersBefore);
+  assert.equal((await k.client().post('/api/v1/session',
+    { tenant: A, user: 'tax-clerk', password: k.password(A, 'tax_clerk') })).status, 201);
+  // No new town, own town not renamed.
+  assertError(await operator.get('/api/v1/tenants/132012'), 404, 'not_found');
+  assert.equal((await operator.get(`/api/v1/tenants/${A}`)).json.name, '中之条町');
+  // And the administrator's own password was not changed.
+  const again = await k.client().post('/api/v1/session',
+    { tenant: A, user: 'admin', password: k.password(A, 'admin') });
+  assert.equal(again.status, 201, again.text);
+});
+
+test('the token is checked before the permission and the body', async () => {
+  // A user who may not create users gets csrf_failed first, not forbidden.
+  const tax = await k.as(A, 'tax_clerk');
+  assertError(await tax.post('/api/v1/users', {}, { csrf: false }), 403, 'csrf_failed', 'X-CSRF-Token');
+  assertError(await tax.post('/api/v1/users', {}), 403, 'forbidden', null);
+  // A malformed body behind a missing token is still a CSRF failure.
+  assertError(await admin.request('POST', '/api/v1/users', { raw: '{', headers: { 'Content-Type': 'application/json' }, csrf: false }),
+    403, 'csrf_failed');
+});
+
+test('with the right token the same requests go through', async () => {
+  const r1 = await admin.patch(`/api/v1/users/${otherId}`, { name: 'renamed with token' });
+  assert.equal(r1.status, 200, r1.text);
+  assert.equal(r1.json.name, 'renamed with token');
+  const r2 = await admin.post('/api/v1/users',
+    { login: 'csrf-user', name: 'x', role: 'tax_clerk', password: 'csrf-user-password' });
+  assert.equal(r2.status, 201, r2.text);
+  const r3 = await admin2.del('/api/v1/session');
+  assert.equal(r3.status, 204, r3.text);
+  // The token belongs to one session: a new session of the same user has its
+  // own, and the other session's token does not fit it.
+  const fresh = await k.as(A, 'admin');
+  assert.notEqual(fresh.csrf, admin.csrf);
+  const cross = new Client(k.base, fresh.cookie, admin.csrf);
+  assertError(await cross.patch(`/api/v1/users/${otherId}`, { name: 'x' }), 403, 'csrf_failed');
+});
+
+test('reads need no token', async () => {
+  const reads = operations().filter((op) => op.method === 'GET' && !op.public);
+  const readers = { admin, operator, auditor: await k.as(A, 'auditor') };
+  const who = {
+    '/api/v1/tenants': 'operator', '/api/v1/tenants/{code}': 'operator',
+    '/api/v1/audit': 'auditor', '/api/v1/audit/verify': 'auditor',
+  };
+  for (const op of reads) {
+    const c = readers[who[op.path] ?? 'admin'];
+    const r = await c.get(concrete(op.path), { csrf: false });
+    assert.equal(r.status, 200, `${op.path}: ${r.text}`);
+  }
+  // Public routes take no session and no token, sign-in included.
+  assert.equal((await k.client().get('/api/v1/health')).status, 200);
+  assert.equal((await k.client().post('/api/v1/session',
+    { tenant: A, user: 'welfare-clerk', password: k.password(A, 'welfare_clerk') })).status, 201);
+});
