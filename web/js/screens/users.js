@@ -150,6 +150,10 @@ export async function userEditScreen(ctx) {
     const buttons = [];
     if (self) {
       buttons.push(h('p', { class: 'hint', text: '自分自身のアカウントは無効にできません（ほかの町村管理者に依頼してください）。' }));
+    } else if (operator) {
+      // Operators belong to the consortium (created with the CLI; their role
+      // is not changed here), so the town does not manage them here either.
+      buttons.push(h('p', { class: 'hint', text: '運用担当のアカウントは共同化事務局が管理します。' }));
     } else {
       buttons.push(h('button', {
         type: 'button', class: ['button', current.disabled ? 'primary' : 'danger'],
@@ -163,7 +167,7 @@ export async function userEditScreen(ctx) {
     }
     clear(stateHost).append(...[
       current.disabled ? h('p', { text: 'このアカウントは無効です。ログインできません。' })
-        : self ? null : h('p', { text: '無効にすると、この利用者はログインできなくなり、ログイン中のセッションも終了します。' }),
+        : self || operator ? null : h('p', { text: '無効にすると、この利用者はログインできなくなり、ログイン中のセッションも終了します。' }),
       h('div', { class: 'button-row' }, buttons),
       stateNote ? h('p', { class: 'form-done', text: stateNote }) : null,
     ].filter(Boolean));
@@ -187,7 +191,7 @@ export async function userEditScreen(ctx) {
   }
   showState();
 
-  const reset = self ? null : new Form({
+  const reset = self || operator ? null : new Form({
     legend: 'パスワードの再設定',
     submitLabel: '再設定する',
     fields: [
@@ -214,7 +218,8 @@ export async function userEditScreen(ctx) {
     h('div', { class: 'panel' }, basic.el),
     h('div', { class: 'panel' }, h('fieldset', {}, h('legend', { text: '利用状態' }), stateHost)),
     h('div', { class: 'panel' }, reset ? reset.el
-      : h('fieldset', {}, h('legend', { text: 'パスワード' }),
-        h('p', {}, '自分のパスワードは', h('a', { href: '#/password' }, 'パスワード変更'), 'から変更してください。'))));
+      : h('fieldset', {}, h('legend', { text: 'パスワード' }), self
+        ? h('p', {}, '自分のパスワードは', h('a', { href: '#/password' }, 'パスワード変更'), 'から変更してください。')
+        : h('p', { text: '運用担当のパスワードは共同化事務局が管理します。' }))));
   return basic.input('name');
 }
