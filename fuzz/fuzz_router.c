@@ -30,7 +30,7 @@
         }                                                                                      \
     } while (0)
 
-enum { MAX_INPUT = 4096 };
+enum { ROUTER_FUZZ_MAX = 4096 };
 
 /* Rebuilds the path from a pattern and the matched parameters. */
 static size_t rebuild(const char *pattern, const struct router_params *params, char *out,
@@ -89,7 +89,7 @@ static void check_router(const char *method, const char *path)
                 name[params.p[i].name_len] = '\0';
                 CHECK(router_param(&params, name, &vlen) != NULL);
             }
-            char back[MAX_INPUT + 64];
+            char back[ROUTER_FUZZ_MAX + 64];
             rebuild(r->key.pattern, &params, back, sizeof back);
             CHECK(strcmp(back, path) == 0);
         } else if (rr == ROUTER_NO_METHOD) {
@@ -139,9 +139,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size > MAX_INPUT)
+    if (size > ROUTER_FUZZ_MAX)
         return 0;
-    char buf[MAX_INPUT + 1];
+    char buf[ROUTER_FUZZ_MAX + 1];
     memcpy(buf, data, size);
     buf[size] = '\0';
     const char *method = "GET", *path = buf;
