@@ -43,17 +43,38 @@ int api_users_list(struct api_req *req, struct api_out *out, struct kd_err *err)
     return api_json(out, 200, json_pack("{s:o}", "items", c.items));
 }
 
-/* Operators belong to the consortium's tooling: created by the CLI, not by
- * a town's administrator. */
-static int check_role(const struct jvalue *v, enum role *role, struct kd_err *err)
+/* Operator accounts reach across towns; the permission table says who may
+ * touch them (through the API: nobody, see perm.c). */
+static bool may_touch_operators(const struct api_req *req)
+{
+    return perm_allows(req->who->role, "operator_accounts", "write");
+}
+
+static int check_role(const struct api_req *req, const struct jvalue *v, enum role *role,
+                      struct kd_err *err)
 {
     if (!role_parse(v->s, v->len, role))
         return kd_fail(err, KD_INVALID_VALUE, "role",
                        "role must be one of admin, residents_clerk, tax_clerk, welfare_clerk, "
                        "auditor");
-    if (*role == ROLE_OPERATOR)
+    if (*role == ROLE_OPERATOR && !may_touch_operators(req))
         return kd_fail(err, KD_INVALID_VALUE, "role",
                        "operator accounts are created by the consortium (kyodo user add)");
+    return 0;
+}
+
+/* Refuses a change to an operator's account (see may_touch_operators). */
+static int check_target(struct api_req *req, const struct user *u, struct kd_err *err)
+{
+    if (u->role == ROLE_OPERATOR && !may_touch_operators(req)) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "change to operator account %lld refused",
+                 (long long)u->id);
+        struct kd_err ignored;
+        api_audit(req, "user.update", "denied", NULL, detail, &ignored);
+        return kd_fail(err, KD_FORBIDDEN, NULL,
+                       "operator accounts are maintained by the consortium, not by the town");
+    }
     return 0;
 }
 
@@ -68,7 +89,7 @@ int api_users_create(struct api_req *req, struct api_out *out, struct kd_err *er
 {
     struct jvalue v[4];
     enum role role;
-    if (api_body(req, create_spec, 4, v, err) < 0 || check_role(&v[2], &role, err) < 0)
+    if (api_body(req, create_spec, 4, v, err) < 0 || check_role(req, &v[2], &role, err) < 0)
         return -1;
     int64_t id;
     if (user_add(req->ctl, req->who->tenant, v[0].s, v[1].s, role, v[3].s,
@@ -113,19 +134,16 @@ int api_users_update(struct api_req *req, struct api_out *out, struct kd_err *er
         return -1;
     /* Read first: a user of another town is not found before anything else
      * is said about the request. */
-    if (user_get(req->ctl, req->who->tenant, id, &u, err) < 0)
+    if (user_get(req->ctl, req->who->tenant, id, &u, err) < 0 || check_target(req, &u, err) < 0)
         return -1;
     struct user_change c = {.name = v[0].present ? v[0].s : NULL, .role = -1, .disabled = -1};
     if (!v[0].present && !v[1].present && !v[2].present && !v[3].present)
-        return kd_fail(err, KD_MISSING_FIELD, "name",
+        return kd_fail(err, KD_BAD_REQUEST, NULL,
                        "nothing to change: give name, role, disabled or locked");
     if (v[1].present) {
         enum role role;
-        if (check_role(&v[1], &role, err) < 0)
+        if (check_role(req, &v[1], &role, err) < 0)
             return -1;
-        if (u.role == ROLE_OPERATOR)
-            return kd_fail(err, KD_INVALID_VALUE, "role",
-                           "an operator's role is managed by the consortium");
         c.role = (int)role;
     }
     if (v[2].present)
@@ -165,6 +183,9 @@ int api_users_password(struct api_req *req, struct api_out *out, struct kd_err *
     if (id == req->who->user_id)
         return kd_fail(err, KD_INVALID_VALUE, "id",
                        "change your own password with POST /api/v1/me/password");
+    struct user u;
+    if (user_get(req->ctl, req->who->tenant, id, &u, err) < 0 || check_target(req, &u, err) < 0)
+        return -1;
     if (user_set_password(req->ctl, req->who->tenant, id, v[0].s,
                           req->app->policy.password_min_chars, err) < 0)
         return -1;

@@ -39,6 +39,10 @@ static const struct {
     /* The town's staff accounts. */
     {"users", "read", R(ROLE_ADMIN)},
     {"users", "write", R(ROLE_ADMIN)},
+    /* Operator accounts reach across towns (the tenant registry), so nobody
+     * changes them through the API, not even the town's administrator: they
+     * are created and maintained with the CLI by the consortium. */
+    {"operator_accounts", "write", 0},
     /* The audit log: read and verify, never write (entries are appended by
      * the engine, not by a user). */
     {"audit", "read", R(ROLE_AUDITOR)},

@@ -33,7 +33,7 @@ bool role_parse(const char *s, size_t len, enum role *out);
  * "write"). */
 bool perm_allows(enum role r, const char *module, const char *action);
 
-/* True if (module, action) is in the table for at least one role. */
+/* True if (module, action) is a row of the table (even one no role has). */
 bool perm_known(const char *module, const char *action);
 
 /* Iterates the table (for documentation and tests): returns false past the

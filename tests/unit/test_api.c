@@ -48,6 +48,10 @@ static void permission_matrix(void **state)
     for (size_t i = 0; i < 5; i++)
         assert_false(perm_allows(ROLE_OPERATOR, personal[i], "read"));
     assert_true(perm_allows(ROLE_OPERATOR, "audit", "verify"));
+    /* Operator accounts cannot be changed through the API by anyone. */
+    for (int r = 0; r < ROLE_COUNT; r++)
+        assert_false(perm_allows((enum role)r, "operator_accounts", "write"));
+    assert_true(perm_known("operator_accounts", "write"));
     /* Unknown pairs and roles are denied. */
     assert_false(perm_allows(ROLE_ADMIN, "users", "delete"));
     assert_false(perm_allows(ROLE_ADMIN, "nosuch", "read"));
