@@ -39,10 +39,10 @@ static int entry_json(void *ctx, const struct audit_entry *e,
     return o ? json_array_append_new(ctx, o) : -1;
 }
 
-/* "from"/"to": a date (whole day, UTC) or an ISO instant. "to" as a date
- * means the end of that day. */
-static int parse_time(const struct jvalue *v, const char *field, bool end_of_day, int64_t *ms,
-                      struct kd_err *err)
+/* "from"/"to": a date (a whole day in Japan, as clerks mean it) or an ISO
+ * instant in UTC. "to" as a date means the end of that day. */
+static int parse_time(const struct jvalue *v, const char *field, bool end_of_day, bool *has,
+                      int64_t *ms, struct kd_err *err)
 {
     if (!v->present)
         return 0;
@@ -50,8 +50,12 @@ static int parse_time(const struct jvalue *v, const char *field, bool end_of_day
         return kd_fail(err, KD_INVALID_VALUE, field,
                        "%s must be a date (YYYY-MM-DD) or an instant (YYYY-MM-DDTHH:MM:SSZ)",
                        field);
-    if (end_of_day && v->len == 10)
-        *ms += 86400000;
+    if (v->len == 10) {
+        *ms -= 9 * 3600000; /* Japan Standard Time, UTC+9, has no daylight saving */
+        if (end_of_day)
+            *ms += 86400000;
+    }
+    *has = true;
     return 0;
 }
 
@@ -64,10 +68,10 @@ int api_audit_list(struct api_req *req, struct api_out *out, struct kd_err *err)
     f.user_login = v[0].present ? v[0].s : NULL;
     f.subject = v[1].present ? v[1].s : NULL;
     f.action = v[2].present ? v[2].s : NULL;
-    if (parse_time(&v[3], "from", false, &f.from_ms, err) < 0 ||
-        parse_time(&v[4], "to", true, &f.to_ms, err) < 0)
+    if (parse_time(&v[3], "from", false, &f.has_from, &f.from_ms, err) < 0 ||
+        parse_time(&v[4], "to", true, &f.has_to, &f.to_ms, err) < 0)
         return -1;
-    if (f.from_ms && f.to_ms && f.from_ms >= f.to_ms)
+    if (f.has_from && f.has_to && f.from_ms >= f.to_ms)
         return kd_fail(err, KD_INVALID_VALUE, "to", "to must be after from");
     if (v[5].present && !text_parse_i64(v[5].s, v[5].len, 1, INT64_MAX, &f.before_seq))
         return kd_fail(err, KD_INVALID_VALUE, "before", "before must be a positive entry number");
@@ -107,7 +111,7 @@ int api_audit_list(struct api_req *req, struct api_out *out, struct kd_err *err)
 int api_audit_verify(struct api_req *req, struct api_out *out, struct kd_err *err)
 {
     struct audit_verdict v;
-    if (audit_verify(req->town, req->who->tenant, &v, err) < 0)
+    if (audit_verify(req->town, req->who->tenant, NULL, &v, err) < 0)
         return -1;
     char head[AUDIT_HASH_LEN * 2 + 1];
     text_hex(v.head, AUDIT_HASH_LEN, head);

@@ -7,24 +7,44 @@
 #include "engine/audit.h"
 #include "engine/tenant.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
 static const char usage[] =
-    "usage: kyodo audit verify --tenant CODE\n"
+    "usage: kyodo audit verify --tenant CODE [--anchor SEQ:HASH]\n"
     "       kyodo audit verify --all\n"
     "\n"
     "Walks a town's audit log from the first entry to the last and checks that\n"
     "every entry is numbered in sequence, follows the one before it, and still\n"
-    "matches its hash. Prints the number of entries and the head hash, or the\n"
-    "first entry that fails and why. Exit status 0 intact, 1 broken, 2 error.\n"
+    "matches its hash. Prints the number of entries and the head (SEQ:HASH), or\n"
+    "the first entry that fails and why. Exit status 0 intact, 1 broken, 2 error.\n"
+    "\n"
+    "A chain cannot show by itself that entries were cut from its end. Keep the\n"
+    "head printed by each run somewhere else, and give it back with --anchor:\n"
+    "the check then also fails unless that entry is still there, unchanged.\n"
     "Common options: --config FILE, --data DIR.\n";
 
 struct verify_ctx {
     struct catalog *cat;
+    const struct audit_anchor *anchor;
     int broken;
     int errors;
 };
+
+/* SEQ:HASH, the hash as 64 hex digits. */
+static bool parse_anchor(const char *s, struct audit_anchor *a)
+{
+    const char *colon = strchr(s, ':');
+    if (!colon || !text_parse_i64(s, (size_t)(colon - s), 1, INT64_MAX, &a->seq))
+        return false;
+    const char *hex = colon + 1;
+    size_t n = 0;
+    if (strlen(hex) != AUDIT_HASH_LEN * 2 ||
+        sodium_hex2bin(a->hash, AUDIT_HASH_LEN, hex, strlen(hex), NULL, &n, NULL) != 0)
+        return false;
+    return n == AUDIT_HASH_LEN;
+}
 
 static int verify_one(void *p, const struct tenant *t)
 {
@@ -32,7 +52,7 @@ static int verify_one(void *p, const struct tenant *t)
     struct kd_err err;
     struct audit_verdict verdict;
     struct store *s = catalog_town(v->cat, t->code, &err);
-    if (!s || audit_verify(s, t->code, &verdict, &err) < 0) {
+    if (!s || audit_verify(s, t->code, v->anchor, &verdict, &err) < 0) {
         fprintf(stderr, "%s: cannot verify: %s\n", t->code, err.message);
         v->errors++;
         return 0;
@@ -40,8 +60,8 @@ static int verify_one(void *p, const struct tenant *t)
     char head[AUDIT_HASH_LEN * 2 + 1];
     text_hex(verdict.head, AUDIT_HASH_LEN, head);
     if (verdict.ok) {
-        printf("%s %s: audit chain intact: %lld entries, head %s\n", t->code, t->name,
-               (long long)verdict.entries, head);
+        printf("%s %s: audit chain intact: %lld entries, head %lld:%s\n", t->code, t->name,
+               (long long)verdict.entries, (long long)verdict.entries, head);
     } else {
         printf("%s %s: audit chain BROKEN at entry %lld: %s (%lld entries before it verified)\n",
                t->code, t->name, (long long)verdict.first_bad, verdict.reason,
@@ -61,10 +81,11 @@ int cmd_audit(int argc, char **argv)
         CLI_COMMON_LONGOPTS,
         {"tenant", required_argument, NULL, 'T'},
         {"all", no_argument, NULL, 'a'},
+        {"anchor", required_argument, NULL, 'A'},
         {NULL, 0, NULL, 0},
     };
     struct cli_common common = {0};
-    const char *tenant = NULL;
+    const char *tenant = NULL, *anchor_s = NULL;
     bool all = false;
     int opt;
     optind = 2;
@@ -74,16 +95,23 @@ int cmd_audit(int argc, char **argv)
         switch (opt) {
         case 'T': tenant = optarg; break;
         case 'a': all = true; break;
+        case 'A': anchor_s = optarg; break;
         case 'h': fputs(usage, stdout); return CLI_OK;
         default: fputs(usage, stderr); return CLI_ERROR;
         }
     }
-    if (optind != argc || strcmp(argv[1], "verify") != 0 || (!tenant == !all)) {
+    if (optind != argc || strcmp(argv[1], "verify") != 0 || (!tenant == !all) ||
+        (anchor_s && all)) {
         fputs(usage, stderr);
         return CLI_ERROR;
     }
     struct kd_err err;
     kd_err_clear(&err);
+    struct audit_anchor anchor;
+    if (anchor_s && !parse_anchor(anchor_s, &anchor)) {
+        fprintf(stderr, "kyodo: --anchor must be SEQ:HASH (the head printed by verify)\n");
+        return CLI_ERROR;
+    }
     if (tenant && tenant_check_code(tenant, strlen(tenant), &err) < 0)
         return cli_fail(&err);
     struct config cfg;
@@ -92,7 +120,7 @@ int cmd_audit(int argc, char **argv)
     struct catalog *cat = cli_open(&cfg);
     if (!cat)
         return CLI_ERROR;
-    struct verify_ctx v = {cat, 0, 0};
+    struct verify_ctx v = {cat, anchor_s ? &anchor : NULL, 0, 0};
     struct store *ctl = catalog_control(cat, &err);
     struct tenant t;
     if (!ctl)

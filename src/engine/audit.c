@@ -199,8 +199,8 @@ static bool bad(struct audit_verdict *v, int64_t seq, const char *fmt, const cha
     return false;
 }
 
-int audit_verify(struct store *town, const char *town_code, struct audit_verdict *v,
-                 struct kd_err *err)
+int audit_verify(struct store *town, const char *town_code, const struct audit_anchor *anchor,
+                 struct audit_verdict *v, struct kd_err *err)
 {
     memset(v, 0, sizeof *v);
     v->ok = true;
@@ -244,12 +244,20 @@ int audit_verify(struct store *town, const char *town_code, struct audit_verdict
                 NULL);
             break;
         }
+        if (anchor && e.seq == anchor->seq && memcmp(h, anchor->hash, AUDIT_HASH_LEN) != 0) {
+            bad(v, e.seq, "entry %lld is not the entry that was anchored (its hash differs)%s",
+                NULL);
+            break;
+        }
         memcpy(v->head, h, AUDIT_HASH_LEN);
         v->entries++;
         expect++;
     }
     store_reset(st);
     store_rollback(town);
+    if (v->ok && anchor && v->entries < anchor->seq)
+        bad(v, v->entries + 1,
+            "entry %lld is missing: the log ends before the anchored entry%s", NULL);
     return 0;
 }
 
@@ -265,9 +273,9 @@ int audit_list(struct store *town, const struct audit_filter *f, audit_each_fn e
         n += snprintf(sql + n, sizeof sql - (size_t)n, " AND subject = ?");
     if (f->action)
         n += snprintf(sql + n, sizeof sql - (size_t)n, " AND action = ?");
-    if (f->from_ms)
+    if (f->has_from)
         n += snprintf(sql + n, sizeof sql - (size_t)n, " AND at >= ?");
-    if (f->to_ms)
+    if (f->has_to)
         n += snprintf(sql + n, sizeof sql - (size_t)n, " AND at < ?");
     if (f->before_seq)
         n += snprintf(sql + n, sizeof sql - (size_t)n, " AND seq < ?");
@@ -283,11 +291,11 @@ int audit_list(struct store *town, const struct audit_filter *f, audit_each_fn e
         store_bind_str(st, i++, f->subject);
     if (f->action)
         store_bind_str(st, i++, f->action);
-    if (f->from_ms) {
+    if (f->has_from) {
         clock_format_iso(f->from_ms, from);
         store_bind_str(st, i++, from);
     }
-    if (f->to_ms) {
+    if (f->has_to) {
         clock_format_iso(f->to_ms, to);
         store_bind_str(st, i++, to);
     }

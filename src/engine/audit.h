@@ -49,6 +49,13 @@ struct audit_entry {
 int audit_append(struct store *town, const char *town_code, struct audit_entry *e,
                  struct kd_err *err);
 
+/* An anchor: the hash an entry had when someone outside the database wrote
+ * it down (kyodo audit verify prints the head after every run). */
+struct audit_anchor {
+    int64_t seq;
+    unsigned char hash[AUDIT_HASH_LEN];
+};
+
 struct audit_verdict {
     bool ok;
     int64_t entries;   /* entries checked (all of them when ok) */
@@ -59,16 +66,20 @@ struct audit_verdict {
 
 /* Walks the whole chain in one read snapshot. Returns 0 with a verdict (a
  * broken chain is a verdict, not an error); -1 only if the log cannot be read
- * at all. */
-int audit_verify(struct store *town, const char *town_code, struct audit_verdict *v,
-                 struct kd_err *err);
+ * at all. A chain is only self-consistent: entries removed from its end leave
+ * a shorter valid chain. Given an anchor (may be NULL), the verdict also
+ * fails unless the chain still reaches the anchored entry with the anchored
+ * hash, which catches such truncation back to the anchor. */
+int audit_verify(struct store *town, const char *town_code, const struct audit_anchor *anchor,
+                 struct audit_verdict *v, struct kd_err *err);
 
 struct audit_filter {
     const char *user_login; /* NULL: any */
     const char *subject;    /* NULL: any */
     const char *action;     /* NULL: any */
-    int64_t from_ms;        /* 0: unbounded; inclusive */
-    int64_t to_ms;          /* 0: unbounded; exclusive */
+    bool has_from, has_to;
+    int64_t from_ms;        /* inclusive, when has_from */
+    int64_t to_ms;          /* exclusive, when has_to */
     int64_t before_seq;     /* 0: from the newest; else entries with seq < before_seq */
     int limit;              /* 1..500 */
 };

@@ -148,6 +148,25 @@ test('kyodo audit verify passes on the demo data and names the entry after one b
   assert.equal(kyodoCli(['audit', 'verify', '--tenant', '104214'], { dataDir: data }).status, 2);
 });
 
+test('an anchor written down earlier catches entries cut from the end of the log', () => {
+  const data = join(dir, 'demo');
+  let r = kyodoCli(['audit', 'verify', '--tenant', '104299'], { dataDir: data });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const head = /head (\d+:[0-9a-f]{64})/.exec(r.stdout)[1];
+  assert.match(head, /^7:/);
+  r = kyodoCli(['audit', 'verify', '--tenant', '104299', '--anchor', head], { dataDir: data });
+  assert.equal(r.status, 0, r.stdout);
+  const db = join(data, 'towns', '104299.db');
+  const cut = spawnSync('sqlite3', [db, 'DELETE FROM audit_log WHERE seq > 5'], { encoding: 'utf8' });
+  assert.equal(cut.status, 0, cut.stderr);
+  r = kyodoCli(['audit', 'verify', '--tenant', '104299'], { dataDir: data });
+  assert.equal(r.status, 0, 'the shortened chain is consistent by itself');
+  r = kyodoCli(['audit', 'verify', '--tenant', '104299', '--anchor', head], { dataDir: data });
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /BROKEN at entry 6: entry 6 is missing: the log ends before the anchored entry/);
+  assert.equal(kyodoCli(['audit', 'verify', '--tenant', '104299', '--anchor', '7:abc'], { dataDir: data }).status, 2);
+});
+
 test('a bad configuration file names the line and key', () => {
   const conf = join(dir, 'bad.conf');
   writeFileSync(conf, '[server]\nport = 8080\nthreads = many\n');

@@ -70,16 +70,16 @@ static void chain_verifies(void **state)
     struct fixture *f = *state;
     struct audit_verdict v;
     struct kd_err err;
-    assert_int_equal(audit_verify(f->town, "104213", &v, &err), 0);
+    assert_int_equal(audit_verify(f->town, "104213", NULL, &v, &err), 0);
     assert_true(v.ok);
     assert_int_equal(v.entries, 0);
     fill(f, 20);
-    assert_int_equal(audit_verify(f->town, "104213", &v, &err), 0);
+    assert_int_equal(audit_verify(f->town, "104213", NULL, &v, &err), 0);
     assert_true(v.ok);
     assert_int_equal(v.entries, 20);
     /* The same log checked as another town's fails at the first entry: the
      * chain is bound to its town. */
-    assert_int_equal(audit_verify(f->town, "104248", &v, &err), 0);
+    assert_int_equal(audit_verify(f->town, "104248", NULL, &v, &err), 0);
     assert_false(v.ok);
     assert_int_equal(v.first_bad, 1);
 }
@@ -96,7 +96,7 @@ static void verify_names(struct fixture *f, int64_t seq, const char *reason_part
 {
     struct audit_verdict v;
     struct kd_err err;
-    assert_int_equal(audit_verify(f->town, "104213", &v, &err), 0);
+    assert_int_equal(audit_verify(f->town, "104213", NULL, &v, &err), 0);
     assert_false(v.ok);
     assert_int_equal(v.first_bad, seq);
     assert_non_null(strstr(v.reason, reason_part));
@@ -125,7 +125,7 @@ static void every_field_is_covered(void **state)
         tamper(f, "DROP TABLE saved");
         struct audit_verdict v;
         struct kd_err err;
-        assert_int_equal(audit_verify(f->town, "104213", &v, &err), 0);
+        assert_int_equal(audit_verify(f->town, "104213", NULL, &v, &err), 0);
         assert_true(v.ok);
     }
 }
@@ -148,6 +148,36 @@ static void deleted_and_rehashed_entries(void **state)
     verify_names(f, 5, "prev_hash");
 }
 
+static void anchors_catch_truncation(void **state)
+{
+    struct fixture *f = *state;
+    struct kd_err err;
+    struct audit_verdict v;
+    fill(f, 10);
+    assert_int_equal(audit_verify(f->town, "104213", NULL, &v, &err), 0);
+    struct audit_anchor head = {.seq = v.entries};
+    memcpy(head.hash, v.head, AUDIT_HASH_LEN);
+    /* More entries later: the anchored one is still there, unchanged. */
+    fill(f, 3);
+    assert_int_equal(audit_verify(f->town, "104213", &head, &v, &err), 0);
+    assert_true(v.ok);
+    assert_int_equal(v.entries, 13);
+    /* Cut the last five entries: the chain alone still verifies... */
+    tamper(f, "DELETE FROM audit_log WHERE seq > 8");
+    assert_int_equal(audit_verify(f->town, "104213", NULL, &v, &err), 0);
+    assert_true(v.ok);
+    /* ...the anchor does not. */
+    assert_int_equal(audit_verify(f->town, "104213", &head, &v, &err), 0);
+    assert_false(v.ok);
+    assert_int_equal(v.first_bad, 9);
+    assert_non_null(strstr(v.reason, "before the anchored entry"));
+    /* A wrong anchor hash at an existing entry. */
+    struct audit_anchor wrong = {.seq = 5};
+    assert_int_equal(audit_verify(f->town, "104213", &wrong, &v, &err), 0);
+    assert_false(v.ok);
+    assert_int_equal(v.first_bad, 5);
+}
+
 static void appends_join_the_callers_transaction(void **state)
 {
     struct fixture *f = *state;
@@ -158,11 +188,11 @@ static void appends_join_the_callers_transaction(void **state)
     store_rollback(f->town);
     /* Rolled back with the change it recorded. */
     struct audit_verdict v;
-    assert_int_equal(audit_verify(f->town, "104213", &v, &err), 0);
+    assert_int_equal(audit_verify(f->town, "104213", NULL, &v, &err), 0);
     assert_true(v.ok);
     assert_int_equal(v.entries, 2);
     append(f, 0, "admin", "user.create", NULL);
-    assert_int_equal(audit_verify(f->town, "104213", &v, &err), 0);
+    assert_int_equal(audit_verify(f->town, "104213", NULL, &v, &err), 0);
     assert_int_equal(v.entries, 3);
 }
 
@@ -201,7 +231,9 @@ static void listing_filters(void **state)
 
     /* A period: entries are an hour apart from 1790000000000. */
     memset(&c, 0, sizeof c);
-    struct audit_filter period = {.from_ms = 1790000000000 + 5 * 3600000,
+    struct audit_filter period = {.has_from = true,
+                                  .from_ms = 1790000000000 + 5 * 3600000,
+                                  .has_to = true,
                                   .to_ms = 1790000000000 + 10 * 3600000,
                                   .limit = 500};
     assert_int_equal(audit_list(f->town, &period, collect, &c, &err), 5);
@@ -225,6 +257,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(chain_verifies, setup, teardown),
         cmocka_unit_test_setup_teardown(every_field_is_covered, setup, teardown),
         cmocka_unit_test_setup_teardown(deleted_and_rehashed_entries, setup, teardown),
+        cmocka_unit_test_setup_teardown(anchors_catch_truncation, setup, teardown),
         cmocka_unit_test_setup_teardown(appends_join_the_callers_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(listing_filters, setup, teardown),
     };
