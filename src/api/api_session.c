@@ -21,12 +21,13 @@ static const char *cookie(struct api_req *req, const char *token, int64_t max_ag
 static json_t *me_json(struct api_req *req, const struct principal *p)
 {
     return json_pack("{s:{s:I, s:s, s:s, s:s, s:s}, s:{s:s, s:s}, s:o, s:s,"
-                     " s:{s:o, s:I}}",
+                     " s:{s:o, s:I, s:I}}",
                      "user", "id", (json_int_t)p->user_id, "login", p->login, "name", p->name,
                      "role", role_name(p->role), "role_label", role_label(p->role), "tenant",
                      "code", p->tenant, "name", p->tenant_name, "menu", api_menu(p->role),
                      "csrf_token", p->csrf, "session", "expires_at", api_instant(p->expires_ms),
-                     "idle_timeout", (json_int_t)(req->app->policy.idle_ms / 1000));
+                     "idle_timeout", (json_int_t)(req->app->policy.idle_ms / 1000),
+                     "password_min_length", (json_int_t)req->app->policy.password_min_chars);
 }
 
 /* Signs a user in and sets the cookie; used by sign-in and password change. */

@@ -148,7 +148,7 @@ int api_tenants_update(struct api_req *req, struct api_out *out, struct kd_err *
     if (api_body(req, update_spec, 2, v, err) < 0)
         return -1;
     if (!v[0].present && !v[1].present)
-        return kd_fail(err, KD_MISSING_FIELD, "name", "nothing to change: give name or active");
+        return kd_fail(err, KD_BAD_REQUEST, NULL, "nothing to change: give name or active");
     if (v[1].present && !v[1].b && strcmp(code, req->who->tenant) == 0)
         return kd_fail(err, KD_INVALID_VALUE, "active",
                        "an operator cannot disable the town they are signed in to");

@@ -75,7 +75,7 @@ static void cli_entry(struct audit_entry *e, char rid[20], const char *action, c
         .role = "cli",
         .action = action,
         .outcome = "ok",
-        .purpose = "command line",
+        .purpose = "コマンドライン操作",
         .request_id = rid,
         .detail = detail,
     };
