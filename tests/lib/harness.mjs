@@ -26,7 +26,10 @@ export const ROLES = ['admin', 'residents_clerk', 'tax_clerk', 'welfare_clerk', 
 export function kyodoCli(args, { input, dataDir } = {}) {
   const full = dataDir ? [...args, '--data', dataDir] : args;
   const r = spawnSync(BIN, full, { input, encoding: 'utf8', timeout: 120000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  // A run killed by a signal has status null: say so in stderr, which the
+  // callers print when the status is not what they expected.
+  const why = r.status === null ? `\n[kyodo ${args[0]} ${args[1] ?? ''}: killed by ${r.signal}${r.error ? ', ' + r.error.message : ''}]` : '';
+  return { status: r.status, stdout: r.stdout, stderr: (r.stderr ?? '') + why, signal: r.signal };
 }
 
 // One signed-in client: keeps the cookie and the CSRF token.
@@ -47,7 +50,13 @@ export class Client {
       payload = JSON.stringify(body);
       h['Content-Type'] ??= 'application/json';
     }
-    const res = await fetch(this.base + path, { method, headers: h, body: payload, redirect: 'manual' });
+    let res;
+    try {
+      res = await fetch(this.base + path, { method, headers: h, body: payload, redirect: 'manual' });
+    } catch (e) {
+      // Name the request and the cause (ECONNRESET, ECONNREFUSED …).
+      throw new Error(`${method} ${path}: ${e.message}: ${e.cause?.code ?? ''} ${e.cause?.message ?? ''}`, { cause: e });
+    }
     const text = await res.text();
     let json = null;
     if ((res.headers.get('content-type') ?? '').startsWith('application/json') && text.length)
@@ -216,6 +225,7 @@ export async function startKyodo({ towns = DEMO_TOWNS.slice(0, 2), config = '', 
   proc.stdout.on('data', (d) => { log += d.toString(); });
   const base = `http://127.0.0.1:${port}`;
   let exited = null;
+  let signalled = false;
   const exitPromise = new Promise((resolve) => proc.on('exit', (code, signal) => {
     exited = { code, signal };
     resolve(exited);
@@ -246,12 +256,30 @@ export async function startKyodo({ towns = DEMO_TOWNS.slice(0, 2), config = '', 
     // Resolves to { code, signal } when the process has exited (on its own,
     // or after a signal the test sent with proc.kill).
     exited: () => exitPromise,
+    // Sends a signal on the test's behalf (stop() then accepts that the
+    // process is already gone).
+    kill(signal = 'SIGTERM') {
+      signalled = true;
+      proc.kill(signal);
+    },
     // Stops with SIGTERM and asserts a clean exit: status 0, and nothing from
     // AddressSanitizer, LeakSanitizer or UBSan in the log.
     async stop() {
+      // A server that exits before it is told to is a failure, however clean.
+      const early = exited !== null && !signalled;
       if (!exited) proc.kill('SIGTERM');
+      // A server that does not stop within 30 s is killed, so that a hung
+      // shutdown fails the test instead of hanging the run.
+      let timer;
+      const hung = new Promise((resolve) => {
+        timer = setTimeout(() => { proc.kill('SIGKILL'); resolve('hung'); }, 30000);
+      });
+      const first = await Promise.race([exitPromise, hung]);
+      clearTimeout(timer);
       const e = await exitPromise;
       rmSync(dir, { recursive: true, force: true });
+      assert.ok(!early, `kyodo exited (${JSON.stringify(e)}) before the test stopped it:\n${log}`);
+      assert.notEqual(first, 'hung', `kyodo did not exit within 30 s of SIGTERM:\n${log}`);
       assert.equal(e.signal, null, `kyodo died of ${e.signal}:\n${log}`);
       assert.equal(e.code, 0, `kyodo exited ${e.code}:\n${log}`);
       assert.doesNotMatch(log, /(AddressSanitizer|LeakSanitizer|runtime error:)/, log);
