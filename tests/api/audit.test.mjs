@@ -86,16 +86,16 @@ test('every entry has its fields, newest first, numbered without gaps', async ()
 test('the events leave the right entries, each tied to its request id', async () => {
   const byRid = new Map((await all()).map((e) => [e.request_id, e]));
   const expect = {
-    loginOk: { action: 'session.login', outcome: 'ok', user: 'admin', role: 'admin', purpose: 'sign-in' },
+    loginOk: { action: 'session.login', outcome: 'ok', user: 'admin', role: 'admin', purpose: 'ログイン' },
     loginBadPassword: { action: 'session.login', outcome: 'failed', user: 'tax-clerk', role: 'tax_clerk' },
     loginUnknownUser: { action: 'session.login', outcome: 'failed', user: 'ghost', role: '', user_id: 0 },
-    logout: { action: 'session.logout', outcome: 'ok', user: 'residents-clerk', role: 'residents_clerk', purpose: 'sign-out' },
+    logout: { action: 'session.logout', outcome: 'ok', user: 'residents-clerk', role: 'residents_clerk', purpose: 'ログアウト' },
     userUpdate: { action: 'user.update', outcome: 'ok', user: 'admin', role: 'admin', purpose: '職員異動の反映' },
     userListPurpose: { action: 'user.list', outcome: 'ok', user: 'admin', purpose: 'quarterly-review' },
-    userReadDefault: { action: 'user.read', outcome: 'ok', user: 'admin', purpose: 'user administration' },
+    userReadDefault: { action: 'user.read', outcome: 'ok', user: 'admin', purpose: '利用者管理' },
     userListTraced: { action: 'user.list', outcome: 'ok', user: 'admin' },
     denied: { action: 'access.denied', outcome: 'denied', user: 'tax-clerk', role: 'tax_clerk' },
-    auditRead: { action: 'audit.read', outcome: 'ok', user: 'auditor', role: 'auditor', purpose: 'audit review' },
+    auditRead: { action: 'audit.read', outcome: 'ok', user: 'auditor', role: 'auditor', purpose: '監査ログ閲覧' },
   };
   for (const [name, want] of Object.entries(expect)) {
     const e = byRid.get(ev[name]);
@@ -139,8 +139,11 @@ test('filters: user and action', async () => {
 
 test('filters: from and to, as dates and as instants', async () => {
   const items = await all();
-  const day = items[0].at.slice(0, 10);
-  const dayMs = Date.parse(day + 'T00:00:00Z');
+  // Dates are whole days in Japan (UTC+9). The oldest and newest entries'
+  // Japanese dates (the same, unless the run crosses midnight there).
+  const jstDay = (at) => new Date(Date.parse(at) + 9 * 3600000).toISOString().slice(0, 10);
+  const first = jstDay(items.at(-1).at);
+  const last = jstDay(items[0].at);
   const iso = (ms) => new Date(ms).toISOString().slice(0, 10);
   const get = async (q) => {
     const r = await auditor.get(`/api/v1/audit?limit=500&${q}`);
@@ -149,11 +152,20 @@ test('filters: from and to, as dates and as instants', async () => {
   };
   const older = (list) => list.filter((e) => e.seq <= items[0].seq); // drop the reads' own entries
 
-  assert.equal(older(await get(`from=${day}`)).length, items.length, 'from today: everything');
-  assert.equal(older(await get(`to=${day}`)).length, items.length, 'to today: the whole day');
-  assert.equal(older(await get(`from=${day}&to=${day}`)).length, items.length);
-  assert.deepEqual(await get(`from=${iso(dayMs + 86400000)}`), [], 'from tomorrow: nothing');
-  assert.deepEqual(await get(`to=${iso(dayMs - 86400000)}`), [], 'to yesterday: nothing');
+  const day = (d, n) => iso(Date.parse(d + 'T00:00:00Z') + n * 86400000);
+  assert.equal(older(await get(`from=${first}`)).length, items.length, 'from the first day: everything');
+  assert.equal(older(await get(`to=${last}`)).length, items.length, 'to the last day: its whole day');
+  assert.equal(older(await get(`from=${first}&to=${last}`)).length, items.length);
+  assert.deepEqual(await get(`from=${day(last, 1)}`), [], 'from the day after: nothing');
+  assert.deepEqual(await get(`to=${day(first, -1)}`), [], 'to the day before: nothing');
+  assert.deepEqual(await get(`from=${day(first, -3)}&to=${day(first, -1)}`), []);
+
+  // A date means the day in Japan: from=D is from D-1T15:00:00Z, and to=D
+  // up to D T15:00:00Z (exclusive).
+  const jstStart = (d) => new Date(Date.parse(d + 'T00:00:00Z') - 9 * 3600000).toISOString().slice(0, 19) + 'Z';
+  const seqs = (list) => older(list).map((e) => e.seq);
+  assert.deepEqual(seqs(await get(`from=${last}`)), seqs(await get(`from=${jstStart(last)}`)));
+  assert.deepEqual(seqs(await get(`to=${first}`)), seqs(await get(`to=${jstStart(day(first, 1))}`)));
 
   // Instants: "from" is inclusive, "to" exclusive.
   const mark = items.find((e) => e.request_id === ev.userUpdate);
@@ -234,7 +246,7 @@ test('GET /audit/verify: ok, the entry count and the head hash', async () => {
   assert.ok(v, 'verifying is itself recorded');
   assert.equal(v.action, 'audit.verify');
   assert.equal(v.outcome, 'ok');
-  assert.equal(v.purpose, 'audit verification');
+  assert.equal(v.purpose, '監査ログ検証');
   // The operator may verify (but not read) the log.
   const op = await k.as(A, 'operator');
   const ov = await op.get('/api/v1/audit/verify');

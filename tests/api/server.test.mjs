@@ -193,7 +193,7 @@ test('graceful shutdown: the request in flight completes, new connections are re
   const inflight = rawHttp(s.port, [head + body.slice(0, half), body.slice(half)], { gap: 1500, timeout: 15000 });
 
   await sleep(400);
-  s.proc.kill('SIGTERM');
+  s.kill('SIGTERM');
   for (let i = 0; i < 100 && !s.log().includes('shutting down'); i++) await sleep(20);
   assert.match(s.log(), /"msg":"shutting down"/);
   await sleep(100);

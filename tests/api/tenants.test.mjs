@@ -122,7 +122,7 @@ test('rename a town: the registry and its users\' sessions show the new name', a
   assert.equal(me.status, 200);
   assert.equal(me.json.tenant.name, '改名町');
   assert.equal((await adm.get('/api/v1/town')).json.name, '改名町');
-  assertError(await operator.patch(`/api/v1/tenants/${NEW}`, {}), 400, 'missing_field');
+  assertError(await operator.patch(`/api/v1/tenants/${NEW}`, {}), 400, 'bad_request', null);
   assertError(await operator.patch(`/api/v1/tenants/${NEW}`, { name: '' }), 400, 'invalid_value', 'name');
   assertError(await operator.patch(`/api/v1/tenants/${NEW}`, { code: '999999' }), 400, 'unknown_field', 'code');
   assertError(await operator.patch(`/api/v1/tenants/${withCheckDigit('20201')}`, { name: 'x' }), 404, 'not_found');

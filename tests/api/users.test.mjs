@@ -162,11 +162,35 @@ test('administrators cannot disable themselves, change their own role, or reset 
   admin = await k.as(A, 'admin');
 });
 
-test('an operator account created by the CLI cannot be given another role by the administrator', async () => {
+test('the town administrator cannot change or reset the operator account (403, audited)', async () => {
   const list = await admin.get('/api/v1/users');
   const op = list.json.items.find((u) => u.role === 'operator');
-  assertError(await admin.patch(`/api/v1/users/${op.id}`, { role: 'admin' }), 400, 'invalid_value', 'role');
-  assert.equal((await admin.get(`/api/v1/users/${op.id}`)).json.role, 'operator');
+  const rids = [];
+  for (const [m, p, body] of [
+    ['PATCH', `/api/v1/users/${op.id}`, { role: 'admin' }],
+    ['PATCH', `/api/v1/users/${op.id}`, { name: 'renamed operator' }],
+    ['PATCH', `/api/v1/users/${op.id}`, { disabled: true }],
+    ['PUT', `/api/v1/users/${op.id}/password`, { password: 'taken-over-pw-1' }],
+  ]) {
+    const r = await admin.request(m, p, { body });
+    assertError(r, 403, 'forbidden', null);
+    rids.push(rid(r));
+  }
+  const now = await admin.get(`/api/v1/users/${op.id}`);
+  assert.equal(now.json.role, 'operator');
+  assert.equal(now.json.disabled, false);
+  assert.equal(now.json.name, op.name);
+  // Its password is unchanged: the operator still signs in with it.
+  assert.equal((await signIn('operator', k.password(A, 'operator'))).status, 201);
+  const log = await auditor.get('/api/v1/audit?limit=500');
+  for (const id of rids) {
+    const e = log.json.items.find((x) => x.request_id === id);
+    assert.ok(e, `refusal ${id} not audited`);
+    assert.equal(e.outcome, 'denied');
+  }
+  // Nor create one.
+  assertError(await admin.post('/api/v1/users', { login: 'op-3', name: 'x', role: 'operator', password: 'op-3-password-x' }),
+    400, 'invalid_value', 'role');
 });
 
 test('every change is in the audit log with the right action, user and outcome', async () => {
@@ -179,7 +203,7 @@ test('every change is in the audit log with the right action, user and outcome',
     assert.ok(e, `no audit entry for ${c.action} (request ${c.rid})`);
     assert.equal(e.action, c.action);
     assert.equal(e.outcome, 'ok');
-    assert.equal(e.purpose, 'user administration');
+    assert.equal(e.purpose, '利用者管理', 'the route\'s default purpose');
     assert.ok(['admin', created.admin.login].includes(e.user), e.user);
     assert.equal(e.role, 'admin');
     assert.match(e.detail, c.detail);
