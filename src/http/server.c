@@ -208,6 +208,20 @@ static const char ERR_TOO_LARGE[] =
     "{\"error\":{\"code\":\"payload_too_large\",\"message\":\"request body is larger than the"
     " limit\",\"field\":null}}";
 
+static const char ERR_TWO_LENGTHS[] =
+    "{\"error\":{\"code\":\"bad_request\",\"message\":\"more than one Content-Length"
+    " header\",\"field\":\"Content-Length\"}}";
+
+static enum MHD_Result count_lengths(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    (void)value;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        (*(int *)cls)++;
+    return MHD_YES;
+}
+
 static const char ERR_NUL_IN_URI[] =
     "{\"error\":{\"code\":\"bad_request\",\"message\":\"the URL must not contain %00\","
     "\"field\":\"path\"}}";
@@ -303,6 +317,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->pub.method = method;
         r->pub.path = url;
         request_id(r);
+        /* libmicrohttpd 0.9.75 takes the first of several Content-Length
+         * headers; a proxy in front may take another, and the rest of the
+         * body would be read as a second request (RFC 9112 6.3: reject). */
+        int lengths = 0;
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, count_lengths, &lengths);
+        if (lengths > 1) {
+            r->dispatched = true;
+            return send_static(r, conn, 400, ERR_TWO_LENGTHS);
+        }
         const char *cl = http_header(&r->pub, MHD_HTTP_HEADER_CONTENT_LENGTH);
         int64_t declared;
         if (cl && text_parse_i64(cl, strlen(cl), 0, INT64_MAX, &declared) &&
