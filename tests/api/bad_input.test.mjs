@@ -224,6 +224,25 @@ test('a body over 1 MiB is 413, with Content-Length and chunked; 1 MiB exactly i
   assertError(r, 400, 'too_long', 'password');
 });
 
+test('body framing: a bad or doubled Content-Length is 400, and nothing is smuggled', async () => {
+  const h = 'POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n';
+  for (const cl of ['-1', 'abc', '1e3', '0x10']) {
+    const r = await raw(`${h}Connection: close\r\nContent-Length: ${cl}\r\n\r\n{}`);
+    assert.equal(r.status, 400, `Content-Length: ${cl}`);
+  }
+  // Two lengths: a second request hidden in the body must not be answered.
+  const hidden = 'GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n';
+  const body = '{}' + hidden;
+  for (const [first, second] of [[2, body.length], [body.length, 2], [2, 2]]) {
+    const r = await raw(`${h}Content-Length: ${first}\r\nContent-Length: ${second}\r\n\r\n${body}`, { timeout: 3000 });
+    assert.equal(r.status, 400, `${first}/${second}: ${r.error} ${r.body}`);
+    const e = rawJson(r);
+    assert.equal(e?.error?.field, 'Content-Length', r.body);
+    assert.equal(r.raw.toString('latin1').match(/HTTP\/1\.1 \d{3}/g).length, 1, 'one response only');
+    assert.notEqual(r.error, 'timeout', 'the connection is closed');
+  }
+});
+
 // ---- the tenant registry ------------------------------------------------------
 
 test('POST /tenants: a bad town code check digit is 400 invalid_value, code', async () => {
