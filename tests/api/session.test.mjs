@@ -149,6 +149,15 @@ test('five failed sign-ins lock the account; the administrator unlocks it', asyn
   assert.equal((await signIn(A, 'tax-clerk', pw)).status, 201);
 });
 
+test('only consecutive failures count: a successful sign-in starts the count again', async () => {
+  const pw = k.password(A, 'operator');
+  for (let round = 0; round < 2; round++) {
+    for (let i = 1; i <= 4; i++)
+      assertError(await signIn(A, 'operator', `wrong-password-${round}-${i}`), 401, 'invalid_credentials');
+    assert.equal((await signIn(A, 'operator', pw)).status, 201, `round ${round}`);
+  }
+});
+
 test('own password change: checks, new session, old cookie and password retired', async () => {
   const oldPw = k.password(A, 'auditor');
   const c = await k.as(A, 'auditor');
