@@ -66,24 +66,38 @@ static void put_digits(char *out, unsigned v, int n)
 
 void clock_format_iso(int64_t ms, char buf[CLOCK_ISO_LEN])
 {
-    int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-    int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-    unsigned rem = (unsigned)(secs - days * 86400);
+    /* Floor division without subtracting first, which would overflow near
+     * INT64_MIN (found by fuzz/fuzz_clock.c). */
+    int64_t secs = ms / 1000, frac = ms % 1000;
+    if (frac < 0) {
+        secs--;
+        frac += 1000;
+    }
+    int64_t days = secs / 86400, rem = secs % 86400;
+    if (rem < 0) {
+        days--;
+        rem += 86400;
+    }
     int64_t y;
     unsigned m, d;
     clock_civil_from_days(days, &y, &m, &d);
-    if (y < 0)
-        y = 0;
-    if (y > 9999)
-        y = 9999;
+    /* Outside 0000..9999 the text form has no room: clamp to its ends. */
+    if (y < 0) {
+        memcpy(buf, "0000-01-01T00:00:00.000Z", CLOCK_ISO_LEN);
+        return;
+    }
+    if (y > 9999) {
+        memcpy(buf, "9999-12-31T23:59:59.999Z", CLOCK_ISO_LEN);
+        return;
+    }
     memcpy(buf, "0000-00-00T00:00:00.000Z", CLOCK_ISO_LEN);
     put_digits(buf, (unsigned)y, 4);
     put_digits(buf + 5, m, 2);
     put_digits(buf + 8, d, 2);
-    put_digits(buf + 11, rem / 3600, 2);
-    put_digits(buf + 14, rem / 60 % 60, 2);
-    put_digits(buf + 17, rem % 60, 2);
-    put_digits(buf + 20, (unsigned)(ms - secs * 1000), 3);
+    put_digits(buf + 11, (unsigned)(rem / 3600), 2);
+    put_digits(buf + 14, (unsigned)(rem / 60 % 60), 2);
+    put_digits(buf + 17, (unsigned)(rem % 60), 2);
+    put_digits(buf + 20, (unsigned)frac, 3);
 }
 
 /* Reads exactly n decimal digits. */

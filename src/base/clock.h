@@ -21,7 +21,9 @@ int64_t clock_now_ms(void);
 /* Monotonic time in microseconds, for durations only. */
 int64_t clock_mono_us(void);
 
-/* Writes ms as "YYYY-MM-DDTHH:MM:SS.mmmZ" into buf[CLOCK_ISO_LEN]. */
+/* Writes ms as "YYYY-MM-DDTHH:MM:SS.mmmZ" into buf[CLOCK_ISO_LEN]. Instants
+ * before year 0 or after 9999 are written as the first or last instant the
+ * form can hold. Defined for every int64 value. */
 void clock_format_iso(int64_t ms, char buf[CLOCK_ISO_LEN]);
 
 /* Parses "YYYY-MM-DD" (start of that day, UTC), "YYYY-MM-DDTHH:MM:SSZ" or

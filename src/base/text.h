@@ -29,7 +29,8 @@ void text_hex(const unsigned char *in, size_t n, char *out);
 bool text_all_digits(const char *s, size_t len);
 
 /* Parses a decimal int64 in [min, max]; the whole of s[0..len) must be digits
- * with an optional leading '-'. */
+ * with an optional leading '-'. More than 19 digits are refused, even when
+ * they are leading zeros. */
 bool text_parse_i64(const char *s, size_t len, int64_t min, int64_t max, int64_t *out);
 
 /* The common check for a one-line text field from outside: well-formed UTF-8,

@@ -36,6 +36,15 @@ static void clock_format_and_parse(void **state)
         clock_format_iso(ms, buf);
         assert_string_equal(buf, forms[i]);
     }
+    /* Every int64 is defined: the ends clamp, nothing overflows. */
+    clock_format_iso(INT64_MIN, buf);
+    assert_string_equal(buf, "0000-01-01T00:00:00.000Z");
+    clock_format_iso(INT64_MIN + 500, buf);
+    assert_string_equal(buf, "0000-01-01T00:00:00.000Z");
+    clock_format_iso(INT64_MAX, buf);
+    assert_string_equal(buf, "9999-12-31T23:59:59.999Z");
+    clock_format_iso(-1, buf);
+    assert_string_equal(buf, "1969-12-31T23:59:59.999Z");
     assert_true(clock_parse_iso("2026-11-27T12:53:20Z", 20, &ms));
     clock_format_iso(ms, buf);
     assert_string_equal(buf, "2026-11-27T12:53:20.000Z");
