@@ -50,7 +50,9 @@ static bool token_hash(const char *token, size_t len, unsigned char hash[32])
 
 /* ---- per-thread cache ----------------------------------------------------
  *
- * A direct-mapped table of recently seen sessions, emptied whenever the
+ * A direct-mapped table of recently seen sessions, keyed by the token as the
+ * cookie carries it (compared in constant time), so a hit needs neither the
+ * base64 decoding nor the SHA-256 of the token. It is emptied whenever the
  * control database's commit counter moves, i.e. after any change this
  * process commits there (a sign-in, a disabled user, a renamed town). An
  * entry is also trusted for at most CACHE_TTL_MS: changes made by another
@@ -60,7 +62,7 @@ enum { CACHE_SLOTS = 64, CACHE_TTL_MS = 1000 };
 
 struct cached {
     bool used;
-    unsigned char hash[32];
+    char token[SESSION_TOKEN_LEN];
     int64_t filled_ms;
     struct principal p;
 };
@@ -78,8 +80,9 @@ void session_cache_clear(void)
     cache.ctl = NULL;
 }
 
-/* Returns the slot for hash, emptying the cache first if the database moved. */
-static struct cached *cache_slot(struct store *ctl, const unsigned char hash[32])
+/* Returns the slot for a well-formed token, emptying the cache first if the
+ * database moved. */
+static struct cached *cache_slot(struct store *ctl, const char *token)
 {
     uint64_t v = store_commits(ctl);
     if (cache.ctl != ctl || cache.commits != v) {
@@ -87,7 +90,7 @@ static struct cached *cache_slot(struct store *ctl, const unsigned char hash[32]
         cache.ctl = ctl;
         cache.commits = v;
     }
-    unsigned idx = ((unsigned)hash[0] | (unsigned)hash[1] << 8) % CACHE_SLOTS;
+    unsigned idx = ((unsigned char)token[0] | (unsigned)(unsigned char)token[1] << 8) % CACHE_SLOTS;
     return &cache.slot[idx];
 }
 
@@ -225,11 +228,10 @@ static int load(struct store *ctl, const struct auth_policy *policy,
 int session_lookup(struct store *ctl, const struct auth_policy *policy, const char *token,
                    size_t len, int64_t now_ms, struct principal *out, struct kd_err *err)
 {
-    unsigned char hash[32];
-    if (!token_hash(token, len, hash))
+    if (len != SESSION_TOKEN_LEN)
         return kd_fail(err, KD_UNAUTHENTICATED, NULL, "not signed in");
-    struct cached *c = cache_slot(ctl, hash);
-    if (c->used && sodium_memcmp(c->hash, hash, 32) == 0) {
+    struct cached *c = cache_slot(ctl, token);
+    if (c->used && sodium_memcmp(c->token, token, SESSION_TOKEN_LEN) == 0) {
         bool live = now_ms < c->p.expires_ms && now_ms - c->p.last_seen_ms < policy->idle_ms;
         bool fresh = now_ms - c->filled_ms < CACHE_TTL_MS;
         if (live && fresh && now_ms - c->p.last_seen_ms < policy->touch_ms) {
@@ -238,6 +240,9 @@ int session_lookup(struct store *ctl, const struct auth_policy *policy, const ch
         }
         /* Ending or due a touch: take the slow path, which decides and writes. */
     }
+    unsigned char hash[32];
+    if (!token_hash(token, len, hash))
+        return kd_fail(err, KD_UNAUTHENTICATED, NULL, "not signed in");
     int found = load(ctl, policy, hash, now_ms, out, err);
     if (found < 0)
         return -1;
@@ -249,9 +254,9 @@ int session_lookup(struct store *ctl, const struct auth_policy *policy, const ch
         out->last_seen_ms = now_ms;
     }
     /* Take the slot again: our own writes above may have moved the counter. */
-    c = cache_slot(ctl, hash);
+    c = cache_slot(ctl, token);
     c->used = true;
-    memcpy(c->hash, hash, 32);
+    memcpy(c->token, token, SESSION_TOKEN_LEN);
     c->filled_ms = now_ms;
     c->p = *out;
     return 0;
