@@ -56,7 +56,7 @@ void config_defaults(struct config *c)
     c->threads = 4;
     snprintf(c->web_dir, sizeof c->web_dir, "./web");
     c->max_body_bytes = 1 << 20;
-    c->max_header_bytes = 32 << 10;
+    c->max_header_bytes = 16 << 10;
     c->max_connections = 512;
     c->max_connections_per_ip = 0;
     c->connection_timeout = 30;

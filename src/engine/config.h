@@ -21,7 +21,7 @@ struct config {
     int threads;              /* worker threads, default 4 */
     char web_dir[512];        /* static clerk UI, default ./web */
     int64_t max_body_bytes;   /* request body ceiling, default 1 MiB */
-    int64_t max_header_bytes; /* per-connection header memory, default 32 KiB */
+    int64_t max_header_bytes; /* per-connection header memory, default 16 KiB */
     int max_connections;      /* default 512 */
     int max_connections_per_ip; /* default 0 = no per-address limit */
     int connection_timeout;   /* idle seconds before a connection is closed, default 30 */
