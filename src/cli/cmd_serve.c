@@ -133,6 +133,7 @@ int cmd_serve(int argc, char **argv)
         .max_connections_per_ip = cfg.max_connections_per_ip,
         .connection_timeout = cfg.connection_timeout,
         .access_log = cfg.access_log,
+        .trust_request_id = cfg.trust_request_id,
     };
     struct kd_err err;
     struct http_server *srv = http_server_start(&hc, api_dispatch, &app, &err);

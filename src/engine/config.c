@@ -38,6 +38,7 @@ static const struct key keys[] = {
     INT("server", shutdown_grace, 0, 600),
     BOOL("server", secure_cookies),
     BOOL("server", access_log),
+    BOOL("server", trust_request_id),
     STR("server", log_level),
     STR("store", data_dir),
     INT("session", idle_timeout, 1, 86400),

@@ -28,6 +28,7 @@ struct config {
     int shutdown_grace;       /* seconds to finish requests on SIGTERM, default 10 */
     bool secure_cookies;      /* add Secure to cookies (behind TLS), default false */
     bool access_log;          /* one JSON line per request, default true */
+    bool trust_request_id;    /* keep an incoming X-Request-Id (behind nginx), default false */
     char log_level[8];        /* debug, info, warn, error */
     /* [store] */
     char data_dir[512];       /* default ./data */

@@ -108,11 +108,13 @@ int http_response_header(struct http_response *resp, const char *name, const cha
 static char id_prefix[7];
 static atomic_uint_fast64_t id_counter;
 
-/* A well-formed incoming X-Request-Id (from a proxy) is kept; otherwise one
- * is made. */
+/* With trust_request_id (kyodo behind a proxy that sets it), a well-formed
+ * incoming X-Request-Id is kept; otherwise one is made: a client must not
+ * choose the id its requests are audited under. */
 static void request_id(struct req *r)
 {
-    const char *given = http_header(&r->pub, "X-Request-Id");
+    const char *given =
+        r->srv->cfg.trust_request_id ? http_header(&r->pub, "X-Request-Id") : NULL;
     if (given) {
         size_t n = strlen(given);
         bool ok = n >= 8 && n <= HTTP_REQUEST_ID_LEN;
@@ -426,6 +428,8 @@ struct http_server *http_server_start(const struct http_server_config *cfg, http
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        /* Strict HTTP/1.1 from clients: e.g. a request without Host is refused. */
+        MHD_OPTION_STRICT_FOR_CLIENT, 1,
         MHD_OPTION_END);
     if (!srv->daemon) {
         free(srv);

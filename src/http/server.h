@@ -91,6 +91,7 @@ struct http_server_config {
     int max_connections_per_ip; /* 0: none */
     int connection_timeout;     /* seconds */
     bool access_log;
+    bool trust_request_id; /* keep a proxy's X-Request-Id */
 };
 
 struct http_server;

@@ -20,7 +20,8 @@ async function signIn(user, password) {
 }
 
 before(async () => {
-  k = await startKyodo({ towns: [[A, '中之条町']] });
+  // As behind nginx: the proxy's request ids are kept, and audited.
+  k = await startKyodo({ towns: [[A, '中之条町']], config: '[server]\ntrust_request_id = true' });
   let s = await signIn('admin', k.password(A, 'admin'));
   admin = s.c; ev.loginOk = rid(s.r);
   s = await signIn('auditor', k.password(A, 'auditor'));
