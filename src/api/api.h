@@ -55,6 +55,7 @@ typedef int (*api_handler)(struct api_req *req, struct api_out *out, struct kd_e
 
 enum api_flags {
     API_PUBLIC = 1 << 0, /* no session needed (and no CSRF token) */
+    API_QUERY = 1 << 1,  /* takes query parameters (decoded by api_query); others refuse any */
 };
 
 struct api_route {

@@ -5,12 +5,14 @@
  * The order of checks is fixed and is the same for every route:
  *   1. not under /api/: a static file of the clerk UI (GET and HEAD only);
  *   2. the route: 404 for an unknown path, 405 with Allow for a known path;
+ *      a query string only where the route takes one (400 unknown_field);
+ *      the purpose header, if any, is checked (400);
  *   3. the session (401), unless the route is public;
  *   4. the CSRF token for POST, PUT, PATCH and DELETE (403 csrf_failed);
  *   5. the permission of the route for the session's role (403 forbidden,
- *      recorded in the town's audit log);
+ *      recorded in the town's audit log with the request's purpose);
  *   6. the body: JSON required for POST, PUT and PATCH (415), none allowed
- *      for GET and DELETE (400); the purpose header, if any, is checked;
+ *      for GET and DELETE (400);
  *   7. the handler, with the session's own town database.
  */
 #include "api/api.h"
@@ -109,6 +111,12 @@ static void serve_static(struct api_app *app, struct http_request *http,
         set_error(http, resp, &err);
 }
 
+static int no_query(void *ctx, const char *key, const char *value)
+{
+    (void)value;
+    return kd_fail(ctx, KD_UNKNOWN_FIELD, key, "this route takes no query parameters");
+}
+
 static int check_purpose(struct api_req *req, const struct api_route *route,
                          struct kd_err *err)
 {
@@ -196,6 +204,10 @@ void api_dispatch(void *ctx, struct http_request *http, struct http_response *re
     struct principal who;
     struct api_out out = {0};
     int rc = -1;
+    if (!(route->flags & API_QUERY) && http_query_each(http, no_query, &err) < 0)
+        goto out_error;
+    if (check_purpose(&req, route, &err) < 0)
+        goto out_error;
     req.ctl = catalog_control(app->cat, &err);
     if (!req.ctl)
         goto out_error;
@@ -212,8 +224,6 @@ void api_dispatch(void *ctx, struct http_request *http, struct http_response *re
                 route->key.pattern);
         goto out_error;
     }
-    if (check_purpose(&req, route, &err) < 0)
-        goto out_error;
     rc = route->fn(&req, &out, &err);
 out_error:
     /* A handler that failed half-way must not leave a transaction open. */

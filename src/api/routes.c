@@ -35,7 +35,7 @@ const struct api_route api_routes[] = {
     {{"PUT", V1 "/users/{id}/password"}, api_users_password, "users", "write", 0,
      "利用者管理"},
 
-    {{"GET", V1 "/audit"}, api_audit_list, "audit", "read", 0, "監査ログ閲覧"},
+    {{"GET", V1 "/audit"}, api_audit_list, "audit", "read", API_QUERY, "監査ログ閲覧"},
     {{"GET", V1 "/audit/verify"}, api_audit_verify, "audit", "verify", 0, "監査ログ検証"},
 };
 

@@ -384,6 +384,13 @@ test('a very long URL and huge headers are a 4xx, not a crash', async () => {
   assert.equal(fine.status, 200);
 });
 
+test('HTTP/1.1 without a Host header is refused', async () => {
+  const r = await raw('GET /api/v1/health HTTP/1.1\r\nConnection: close\r\n\r\n');
+  assert.equal(r.status, 400);
+  const ok = await raw(req('GET /api/v1/health'));
+  assert.equal(ok.status, 200);
+});
+
 test('an invalid X-Kyodo-Purpose header is 400 naming the header', async () => {
   const p = '/api/v1/users';
   const cookie = `Cookie: kyodo_session=${admin.cookie}\r\n`;

@@ -109,7 +109,8 @@ test('a denied request is refused whatever its body, and even with a purpose', a
     { login: 'sneaky', name: 'x', role: 'admin', password: 'sneaky-password-1' },
     { headers: { 'X-Kyodo-Purpose': 'just-because' } });
   assertError(r, 403, 'forbidden');
-  denied.push({ role: 'tax_clerk', key: 'POST /api/v1/users', rid: r.headers.get('x-request-id') });
+  denied.push({ role: 'tax_clerk', key: 'POST /api/v1/users', rid: r.headers.get('x-request-id'),
+    purpose: 'just-because' });
   const list = await sessions.admin.get('/api/v1/users');
   assert.ok(!list.json.items.some((u) => u.login === 'sneaky'));
 });
@@ -126,6 +127,7 @@ test('each denied request is in the town\'s audit log as access.denied, outcome 
     assert.equal(e.outcome, 'denied');
     assert.equal(e.role, d.role);
     assert.equal(e.user, d.role.replace('_', '-'));
+    if (d.purpose) assert.equal(e.purpose, d.purpose, 'a denial keeps the purpose the request gave');
   }
   // Allowed requests are not recorded as denials.
   const ok = await sessions.auditor.get('/api/v1/audit?action=access.denied&user=admin&limit=500');
