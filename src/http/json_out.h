@@ -1,10 +1,10 @@
 /*
  * json_out.h — serialising jansson values, fast.
  *
- * Handlers build responses with jansson; this writes them out. The output is
- * byte for byte what json_dumps(v, JSON_COMPACT) gives (a fuzz target checks
- * that), in about a tenth of the time: jansson's dumper spends ~3 µs on a
- * typical response, more than building it (docs/performance.md).
+ * The output is byte for byte what json_dumps(v, JSON_COMPACT) gives (a fuzz
+ * target checks that), in a fraction of the time: jansson's dumper spends
+ * ~3 µs on a typical response (docs/performance.md). It is the writer of
+ * jw.h walking the tree; handlers use the writer directly.
  */
 #ifndef KYODO_HTTP_JSON_OUT_H
 #define KYODO_HTTP_JSON_OUT_H
@@ -13,8 +13,8 @@
 #include <stddef.h>
 
 /* Returns a malloc'd, NUL-terminated serialisation of v and its length, or
- * NULL when out of memory or when v nests deeper than 64 levels or is larger
- * than 256 MiB. */
+ * NULL when out of memory or when v nests deeper than JW_MAX_DEPTH levels or
+ * is larger than 256 MiB. */
 char *json_out(const json_t *v, size_t *len);
 
 #endif

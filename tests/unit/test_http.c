@@ -7,6 +7,7 @@
 #include "base/arena.h"
 #include "http/jreq.h"
 #include "http/json_out.h"
+#include "http/jw.h"
 #include "http/router.h"
 #include "http/static_files.h"
 
@@ -221,12 +222,112 @@ static void json_output(void **state)
     json_decref(deep);
 }
 
+static char *finish(struct jw *w)
+{
+    size_t len;
+    char *out = jw_finish(w, &len);
+    if (out)
+        assert_int_equal(len, strlen(out));
+    return out;
+}
+
+static void writer_builds_documents(void **state)
+{
+    (void)state;
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_kstr(&w, "code", "104213");
+    jw_kstr(&w, "name", "中之条町");
+    jw_kint(&w, "n", -42);
+    jw_kbool(&w, "active", true);
+    jw_knull(&w, "none");
+    jw_kstr(&w, "null_str", NULL);
+    jw_key(&w, "items");
+    jw_arr(&w);
+    jw_int(&w, 1);
+    jw_obj(&w);
+    jw_obj_end(&w);
+    jw_arr(&w);
+    jw_arr_end(&w);
+    jw_raw(&w, "{\"a\":[1]}", 9);
+    jw_arr_end(&w);
+    jw_key(&w, "esc");
+    jw_strn(&w, "a\"\\\n\x01", 5);
+    jw_obj_end(&w);
+    char *out = finish(&w);
+    assert_string_equal(out, "{\"code\":\"104213\",\"name\":\"中之条町\",\"n\":-42,\"active\":true,"
+                             "\"none\":null,\"null_str\":null,\"items\":[1,{},[],{\"a\":[1]}],"
+                             "\"esc\":\"a\\\"\\\\\\n\\u0001\"}");
+    free(out);
+}
+
+static void writer_refuses_misuse(void **state)
+{
+    (void)state;
+    struct jw w;
+    /* A value where a key is due. */
+    jw_init(&w);
+    jw_obj(&w);
+    jw_int(&w, 1);
+    jw_obj_end(&w);
+    assert_null(finish(&w));
+    /* A key outside an object, and a key without a value. */
+    jw_init(&w);
+    jw_arr(&w);
+    jw_key(&w, "k");
+    jw_arr_end(&w);
+    assert_null(finish(&w));
+    jw_init(&w);
+    jw_obj(&w);
+    jw_key(&w, "k");
+    jw_obj_end(&w);
+    assert_null(finish(&w));
+    /* Unbalanced and mismatched containers. */
+    jw_init(&w);
+    jw_obj(&w);
+    assert_null(finish(&w));
+    jw_init(&w);
+    jw_arr(&w);
+    jw_obj_end(&w);
+    assert_null(finish(&w));
+    /* Too deep. */
+    jw_init(&w);
+    for (int i = 0; i <= JW_MAX_DEPTH; i++)
+        jw_arr(&w);
+    assert_null(finish(&w));
+    /* Nothing written. */
+    jw_init(&w);
+    assert_null(finish(&w));
+}
+
+static void writer_replaces_invalid_utf8(void **state)
+{
+    (void)state;
+    struct jw w;
+    jw_init(&w);
+    jw_arr(&w);
+    jw_strn(&w, "ok\xff\xed\xa0\x80中\xe4\xb8", 11);
+    jw_arr_end(&w);
+    char *out = finish(&w);
+    /* Every invalid byte becomes U+FFFD; the valid 中 stays. */
+    assert_string_equal(out, "[\"ok\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD中"
+                             "\xEF\xBF\xBD\xEF\xBF\xBD\"]");
+    json_error_t e;
+    json_t *back = json_loads(out, 0, &e);
+    assert_non_null(back); /* and the document is valid JSON */
+    json_decref(back);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(jreq_accepts), cmocka_unit_test(jreq_rejects),
         cmocka_unit_test(jreq_strings), cmocka_unit_test(router),
         cmocka_unit_test(static_paths), cmocka_unit_test(json_output),
+        cmocka_unit_test(writer_builds_documents), cmocka_unit_test(writer_refuses_misuse),
+        cmocka_unit_test(writer_replaces_invalid_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
