@@ -9,9 +9,10 @@
  * town database. A handler cannot name a town: it has req->town and nothing
  * else.
  *
- * A handler returns 0 after filling *out (status and JSON body), or -1 with
- * err set; the dispatcher turns err into {"error":{code,message,field}} with
- * the code's status.
+ * A handler returns 0 after filling *out (api_reply() gives it a JSON writer
+ * for the body, api_no_content() answers 204), or -1 with err set; the
+ * dispatcher then drops whatever was written and turns err into
+ * {"error":{code,message,field}} with the code's status.
  */
 #ifndef KYODO_API_API_H
 #define KYODO_API_API_H
@@ -20,6 +21,7 @@
 #include "engine/config.h"
 #include "engine/session.h"
 #include "http/jreq.h"
+#include "http/jw.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "store/catalog.h"
@@ -47,7 +49,8 @@ struct api_req {
 
 struct api_out {
     int status;
-    json_t *body;           /* owned; NULL for 204 */
+    bool has_body;
+    struct jw body;         /* the JSON body, when has_body */
     const char *set_cookie; /* arena string */
 };
 
@@ -105,11 +108,14 @@ int api_audit_town(struct api_req *req, const char *town, int64_t user_id, const
                    const char *role, const char *action, const char *outcome, const char *detail,
                    struct kd_err *err);
 
-/* Sets out to status + body. Always returns 0. */
-int api_json(struct api_out *out, int status, json_t *body);
+/* Sets the status and returns the writer of the JSON body. */
+struct jw *api_reply(struct api_out *out, int status);
 
-/* JSON for an instant in ms (ISO 8601 UTC), or null for 0. */
-json_t *api_instant(int64_t ms);
+/* Answers 204 No Content. Returns 0. */
+int api_no_content(struct api_out *out);
+
+/* Writes an instant in ms as ISO 8601 UTC text, or null for 0. */
+void api_instant(struct jw *w, int64_t ms);
 
 /* Handlers, by file. */
 int api_health(struct api_req *, struct api_out *, struct kd_err *);
@@ -132,7 +138,9 @@ int api_users_password(struct api_req *, struct api_out *, struct kd_err *);
 int api_audit_list(struct api_req *, struct api_out *, struct kd_err *);
 int api_audit_verify(struct api_req *, struct api_out *, struct kd_err *);
 
-/* The menu of a role (menu.c): sections with the items the role may use. */
+/* The menu of a role (menu.c): sections with the items the role may use, as
+ * a new jansson tree, and the same serialised once per role (len set). */
 json_t *api_menu(enum role role);
+const char *api_menu_json(enum role role, size_t *len);
 
 #endif

@@ -25,18 +25,37 @@ static const struct jfield list_spec[] = {
     {"limit", JT_STRING, false, 3, false, 0, 0},
 };
 
-static int entry_json(void *ctx, const struct audit_entry *e,
-                      const unsigned char hash[AUDIT_HASH_LEN])
+struct list_ctx {
+    struct jw *w;
+    int count;
+    int64_t last_seq;
+};
+
+static int write_entry(void *ctx, const struct audit_entry *e,
+                       const unsigned char hash[AUDIT_HASH_LEN])
 {
+    struct list_ctx *c = ctx;
+    struct jw *w = c->w;
     char hex[AUDIT_HASH_LEN * 2 + 1];
     text_hex(hash, AUDIT_HASH_LEN, hex);
-    json_t *o = json_pack("{s:I, s:o, s:I, s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s}", "seq",
-                          (json_int_t)e->seq, "at", api_instant(e->at_ms), "user_id",
-                          (json_int_t)e->user_id, "user", e->user_login, "role", e->role,
-                          "action", e->action, "outcome", e->outcome, "subject", e->subject,
-                          "purpose", e->purpose, "request_id", e->request_id, "detail",
-                          e->detail, "hash", hex);
-    return o ? json_array_append_new(ctx, o) : -1;
+    jw_obj(w);
+    jw_kint(w, "seq", e->seq);
+    jw_key(w, "at");
+    api_instant(w, e->at_ms);
+    jw_kint(w, "user_id", e->user_id);
+    jw_kstr(w, "user", e->user_login);
+    jw_kstr(w, "role", e->role);
+    jw_kstr(w, "action", e->action);
+    jw_kstr(w, "outcome", e->outcome);
+    jw_kstr(w, "subject", e->subject);
+    jw_kstr(w, "purpose", e->purpose);
+    jw_kstr(w, "request_id", e->request_id);
+    jw_kstr(w, "detail", e->detail);
+    jw_kstr(w, "hash", hex);
+    jw_obj_end(w);
+    c->count++;
+    c->last_seq = e->seq;
+    return 0;
 }
 
 /* "from"/"to": a date (a whole day in Japan, as clerks mean it) or an ISO
@@ -94,18 +113,21 @@ int api_audit_list(struct api_req *req, struct api_out *out, struct kd_err *err)
     if (api_audit(req, "audit.read", "ok", NULL, detail, err) < 0)
         return -1;
 
-    json_t *items = json_array();
-    int n = audit_list(req->town, &f, entry_json, items, err);
-    if (n < 0) {
-        json_decref(items);
+    struct list_ctx c = {api_reply(out, 200), 0, 0};
+    jw_obj(c.w);
+    jw_key(c.w, "items");
+    jw_arr(c.w);
+    if (audit_list(req->town, &f, write_entry, &c, err) < 0)
         return -1;
-    }
-    json_t *next = json_null();
-    if (n == f.limit) {
-        json_t *last = json_array_get(items, (size_t)n - 1);
-        next = json_copy(json_object_get(last, "seq"));
-    }
-    return api_json(out, 200, json_pack("{s:o, s:o}", "items", items, "next_before", next));
+    jw_arr_end(c.w);
+    /* A full page may have more behind it. */
+    jw_key(c.w, "next_before");
+    if (c.count == f.limit)
+        jw_int(c.w, c.last_seq);
+    else
+        jw_null(c.w);
+    jw_obj_end(c.w);
+    return 0;
 }
 
 int api_audit_verify(struct api_req *req, struct api_out *out, struct kd_err *err)
@@ -118,11 +140,15 @@ int api_audit_verify(struct api_req *req, struct api_out *out, struct kd_err *er
     if (api_audit(req, "audit.verify", v.ok ? "ok" : "failed", NULL, v.ok ? "" : v.reason, err) <
         0)
         return -1;
-    json_t *body = json_pack("{s:b, s:I, s:s}", "ok", v.ok, "entries", (json_int_t)v.entries,
-                             "head", head);
+    struct jw *w = api_reply(out, 200);
+    jw_obj(w);
+    jw_kbool(w, "ok", v.ok);
+    jw_kint(w, "entries", v.entries);
+    jw_kstr(w, "head", head);
     if (!v.ok) {
-        json_object_set_new(body, "first_bad", json_integer(v.first_bad));
-        json_object_set_new(body, "reason", json_string(v.reason));
+        jw_kint(w, "first_bad", v.first_bad);
+        jw_kstr(w, "reason", v.reason);
     }
-    return api_json(out, 200, body);
+    jw_obj_end(w);
+    return 0;
 }

@@ -18,16 +18,39 @@ static const char *cookie(struct api_req *req, const char *token, int64_t max_ag
                         req->app->cfg->secure_cookies ? "; Secure" : "");
 }
 
-static json_t *me_json(struct api_req *req, const struct principal *p)
+/* The signed-in user, their town, menu, CSRF token and session rules. */
+static int write_me(struct api_req *req, const struct principal *p, struct api_out *out,
+                    int status)
 {
-    return json_pack("{s:{s:I, s:s, s:s, s:s, s:s}, s:{s:s, s:s}, s:o, s:s,"
-                     " s:{s:o, s:I, s:I}}",
-                     "user", "id", (json_int_t)p->user_id, "login", p->login, "name", p->name,
-                     "role", role_name(p->role), "role_label", role_label(p->role), "tenant",
-                     "code", p->tenant, "name", p->tenant_name, "menu", api_menu(p->role),
-                     "csrf_token", p->csrf, "session", "expires_at", api_instant(p->expires_ms),
-                     "idle_timeout", (json_int_t)(req->app->policy.idle_ms / 1000),
-                     "password_min_length", (json_int_t)req->app->policy.password_min_chars);
+    struct jw *w = api_reply(out, status);
+    size_t menu_len;
+    const char *menu = api_menu_json(p->role, &menu_len);
+    jw_obj(w);
+    jw_key(w, "user");
+    jw_obj(w);
+    jw_kint(w, "id", p->user_id);
+    jw_kstr(w, "login", p->login);
+    jw_kstr(w, "name", p->name);
+    jw_kstr(w, "role", role_name(p->role));
+    jw_kstr(w, "role_label", role_label(p->role));
+    jw_obj_end(w);
+    jw_key(w, "tenant");
+    jw_obj(w);
+    jw_kstr(w, "code", p->tenant);
+    jw_kstr(w, "name", p->tenant_name);
+    jw_obj_end(w);
+    jw_key(w, "menu");
+    jw_raw(w, menu, menu_len);
+    jw_kstr(w, "csrf_token", p->csrf);
+    jw_key(w, "session");
+    jw_obj(w);
+    jw_key(w, "expires_at");
+    api_instant(w, p->expires_ms);
+    jw_kint(w, "idle_timeout", req->app->policy.idle_ms / 1000);
+    jw_kint(w, "password_min_length", req->app->policy.password_min_chars);
+    jw_obj_end(w);
+    jw_obj_end(w);
+    return 0;
 }
 
 /* Signs a user in and sets the cookie; used by sign-in and password change. */
@@ -40,7 +63,7 @@ static int start_session(struct api_req *req, const struct user *u, struct api_o
         return -1;
     out->set_cookie = cookie(req, token, req->app->policy.lifetime_ms / 1000);
     sodium_memzero(token, sizeof token);
-    return api_json(out, status, me_json(req, &p));
+    return write_me(req, &p, out, status);
 }
 
 static const struct jfield login_spec[] = {
@@ -112,13 +135,13 @@ int api_session_delete(struct api_req *req, struct api_out *out, struct kd_err *
     if (session_delete(req->ctl, token, strlen(token), err) < 0)
         return -1;
     out->set_cookie = cookie(req, "", 0);
-    return api_json(out, 204, NULL);
+    return api_no_content(out);
 }
 
 int api_me(struct api_req *req, struct api_out *out, struct kd_err *err)
 {
     (void)err;
-    return api_json(out, 200, me_json(req, req->who));
+    return write_me(req, req->who, out, 200);
 }
 
 static const struct jfield password_spec[] = {

@@ -11,33 +11,50 @@
 #include <stdio.h>
 #include <string.h>
 
-static json_t *tenant_json(const struct tenant *t)
+static void write_tenant(struct jw *w, const struct tenant *t)
 {
-    return json_pack("{s:s, s:s, s:b, s:s, s:s}", "code", t->code, "name", t->name, "active",
-                     t->active, "created_at", t->created_at, "updated_at", t->updated_at);
+    jw_obj(w);
+    jw_kstr(w, "code", t->code);
+    jw_kstr(w, "name", t->name);
+    jw_kbool(w, "active", t->active);
+    jw_kstr(w, "created_at", t->created_at);
+    jw_kstr(w, "updated_at", t->updated_at);
+    jw_obj_end(w);
+}
+
+/* Answers one tenant, read afresh. */
+static int reply_tenant(struct api_req *req, const char *code, int status, struct api_out *out,
+                        struct kd_err *err)
+{
+    struct tenant t;
+    if (tenant_get(req->ctl, code, &t, err) < 0)
+        return -1;
+    write_tenant(api_reply(out, status), &t);
+    return 0;
 }
 
 int api_town(struct api_req *req, struct api_out *out, struct kd_err *err)
 {
-    struct tenant t;
-    if (tenant_get(req->ctl, req->who->tenant, &t, err) < 0)
-        return -1;
-    return api_json(out, 200, tenant_json(&t));
+    return reply_tenant(req, req->who->tenant, 200, out, err);
 }
 
 static int add_tenant(void *ctx, const struct tenant *t)
 {
-    return json_array_append_new(ctx, tenant_json(t));
+    write_tenant(ctx, t);
+    return 0;
 }
 
 int api_tenants_list(struct api_req *req, struct api_out *out, struct kd_err *err)
 {
-    json_t *items = json_array();
-    if (tenant_list(req->ctl, add_tenant, items, err) < 0) {
-        json_decref(items);
+    struct jw *w = api_reply(out, 200);
+    jw_obj(w);
+    jw_key(w, "items");
+    jw_arr(w);
+    if (tenant_list(req->ctl, add_tenant, w, err) < 0)
         return -1;
-    }
-    return api_json(out, 200, json_pack("{s:o}", "items", items));
+    jw_arr_end(w);
+    jw_obj_end(w);
+    return 0;
 }
 
 /* The code in the path, checked; a malformed code names no tenant. */
@@ -54,10 +71,9 @@ static const char *path_code(struct api_req *req, struct kd_err *err)
 int api_tenants_get(struct api_req *req, struct api_out *out, struct kd_err *err)
 {
     const char *code = path_code(req, err);
-    struct tenant t;
-    if (!code || tenant_get(req->ctl, code, &t, err) < 0)
+    if (!code)
         return -1;
-    return api_json(out, 200, tenant_json(&t));
+    return reply_tenant(req, code, 200, out, err);
 }
 
 static const struct jfield create_spec[] = {
@@ -128,10 +144,9 @@ int api_tenants_create(struct api_req *req, struct api_out *out, struct kd_err *
     }
     int rc = tenant_add(req->app->cat, v[0].s, v[1].s, init_town, &c, err);
     sodium_memzero(admin.hash, sizeof admin.hash);
-    struct tenant t;
-    if (rc < 0 || tenant_get(req->ctl, v[0].s, &t, err) < 0)
+    if (rc < 0)
         return -1;
-    return api_json(out, 201, tenant_json(&t));
+    return reply_tenant(req, v[0].s, 201, out, err);
 }
 
 static const struct jfield update_spec[] = {
@@ -163,8 +178,5 @@ int api_tenants_update(struct api_req *req, struct api_out *out, struct kd_err *
     if (api_audit_town(req, code, p->user_id, p->login, role_name(p->role), "tenant.update",
                        "ok", detail, err) < 0)
         return -1;
-    struct tenant t;
-    if (tenant_get(req->ctl, code, &t, err) < 0)
-        return -1;
-    return api_json(out, 200, tenant_json(&t));
+    return reply_tenant(req, code, 200, out, err);
 }

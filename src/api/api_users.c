@@ -10,37 +10,49 @@
 #include <stdio.h>
 #include <string.h>
 
-static json_t *user_json(const struct user *u, int64_t now_ms)
+static void write_user(struct jw *w, const struct user *u, int64_t now_ms)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:s, s:s, s:s}", "id",
-                     (json_int_t)u->id, "login", u->login, "name", u->name, "role",
-                     role_name(u->role), "role_label", role_label(u->role), "disabled",
-                     u->disabled, "locked", u->locked_until_ms > now_ms, "locked_until",
-                     u->locked_until_ms > now_ms ? api_instant(u->locked_until_ms) : json_null(),
-                     "password_changed_at", u->password_changed_at, "created_at", u->created_at,
-                     "updated_at", u->updated_at);
+    bool locked = u->locked_until_ms > now_ms;
+    jw_obj(w);
+    jw_kint(w, "id", u->id);
+    jw_kstr(w, "login", u->login);
+    jw_kstr(w, "name", u->name);
+    jw_kstr(w, "role", role_name(u->role));
+    jw_kstr(w, "role_label", role_label(u->role));
+    jw_kbool(w, "disabled", u->disabled);
+    jw_kbool(w, "locked", locked);
+    jw_key(w, "locked_until");
+    api_instant(w, locked ? u->locked_until_ms : 0);
+    jw_kstr(w, "password_changed_at", u->password_changed_at);
+    jw_kstr(w, "created_at", u->created_at);
+    jw_kstr(w, "updated_at", u->updated_at);
+    jw_obj_end(w);
 }
 
 struct list_ctx {
-    json_t *items;
+    struct jw *w;
     int64_t now_ms;
 };
 
 static int add_user(void *p, const struct user *u)
 {
     struct list_ctx *c = p;
-    return json_array_append_new(c->items, user_json(u, c->now_ms));
+    write_user(c->w, u, c->now_ms);
+    return 0;
 }
 
 int api_users_list(struct api_req *req, struct api_out *out, struct kd_err *err)
 {
-    struct list_ctx c = {json_array(), req->now_ms};
-    int n = user_list(req->ctl, req->who->tenant, add_user, &c, err);
-    if (n < 0 || api_audit(req, "user.list", "ok", NULL, "", err) < 0) {
-        json_decref(c.items);
+    struct list_ctx c = {api_reply(out, 200), req->now_ms};
+    jw_obj(c.w);
+    jw_key(c.w, "items");
+    jw_arr(c.w);
+    if (user_list(req->ctl, req->who->tenant, add_user, &c, err) < 0 ||
+        api_audit(req, "user.list", "ok", NULL, "", err) < 0)
         return -1;
-    }
-    return api_json(out, 200, json_pack("{s:o}", "items", c.items));
+    jw_arr_end(c.w);
+    jw_obj_end(c.w);
+    return 0;
 }
 
 /* Operator accounts reach across towns; the permission table says who may
@@ -102,7 +114,8 @@ int api_users_create(struct api_req *req, struct api_out *out, struct kd_err *er
     if (api_audit(req, "user.create", "ok", NULL, detail, err) < 0 ||
         user_get(req->ctl, req->who->tenant, id, &u, err) < 0)
         return -1;
-    return api_json(out, 201, user_json(&u, req->now_ms));
+    write_user(api_reply(out, 201), &u, req->now_ms);
+    return 0;
 }
 
 int api_users_get(struct api_req *req, struct api_out *out, struct kd_err *err)
@@ -115,7 +128,8 @@ int api_users_get(struct api_req *req, struct api_out *out, struct kd_err *err)
     snprintf(detail, sizeof detail, "user %lld", (long long)id);
     if (api_audit(req, "user.read", "ok", NULL, detail, err) < 0)
         return -1;
-    return api_json(out, 200, user_json(&u, req->now_ms));
+    write_user(api_reply(out, 200), &u, req->now_ms);
+    return 0;
 }
 
 static const struct jfield update_spec[] = {
@@ -167,7 +181,8 @@ int api_users_update(struct api_req *req, struct api_out *out, struct kd_err *er
     if (api_audit(req, "user.update", "ok", NULL, detail, err) < 0 ||
         user_get(req->ctl, req->who->tenant, id, &u, err) < 0)
         return -1;
-    return api_json(out, 200, user_json(&u, req->now_ms));
+    write_user(api_reply(out, 200), &u, req->now_ms);
+    return 0;
 }
 
 static const struct jfield password_spec[] = {
@@ -193,5 +208,5 @@ int api_users_password(struct api_req *req, struct api_out *out, struct kd_err *
     snprintf(detail, sizeof detail, "password of user %lld reset", (long long)id);
     if (api_audit(req, "user.password", "ok", NULL, detail, err) < 0)
         return -1;
-    return api_json(out, 204, NULL);
+    return api_no_content(out);
 }

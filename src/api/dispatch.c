@@ -20,7 +20,6 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/text.h"
-#include "http/json_out.h"
 #include "http/static_files.h"
 
 #include <stdio.h>
@@ -61,7 +60,8 @@ static bool json_content_type(const char *ct)
     return strcasecmp(rest, "charset=utf-8") == 0;
 }
 
-static void set_json(struct http_response *resp, int status, json_t *body)
+/* Hands a finished JSON body (malloc'd, or NULL for none) to the response. */
+static void set_json(struct http_response *resp, int status, char *body, size_t len)
 {
     resp->status = status;
     resp->content_type = "application/json; charset=utf-8";
@@ -71,7 +71,8 @@ static void set_json(struct http_response *resp, int status, json_t *body)
         resp->body_len = 0;
         return;
     }
-    resp->body_malloc = json_out(body, &resp->body_len);
+    resp->body_malloc = body;
+    resp->body_len = len;
 }
 
 static void set_error(struct http_request *http, struct http_response *resp,
@@ -90,10 +91,19 @@ static void set_error(struct http_request *http, struct http_response *resp,
         snprintf(internal, sizeof internal, "internal error (request %s)", http->request_id);
         message = internal;
     }
-    json_t *body = json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", kd_code_name(err->code),
-                             "message", message, "field", err->field[0] ? err->field : NULL);
-    set_json(resp, kd_code_status(err->code), body);
-    json_decref(body);
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_key(&w, "error");
+    jw_obj(&w);
+    jw_kstr(&w, "code", kd_code_name(err->code));
+    jw_kstr(&w, "message", message);
+    jw_kstr(&w, "field", err->field[0] ? err->field : NULL);
+    jw_obj_end(&w);
+    jw_obj_end(&w);
+    size_t len = 0;
+    char *body = jw_finish(&w, &len);
+    set_json(resp, kd_code_status(err->code), body, len);
 }
 
 static void serve_static(struct api_app *app, struct http_request *http,
@@ -232,12 +242,18 @@ out_error:
     if (req.town)
         store_rollback(req.town);
     if (rc < 0) {
-        json_decref(out.body);
+        jw_release(&out.body);
         set_error(http, resp, &err);
         return;
     }
-    set_json(resp, out.status, out.body);
-    json_decref(out.body);
+    char *body = NULL;
+    size_t len = 0;
+    if (out.has_body && !(body = jw_finish(&out.body, &len))) {
+        kd_fail(&err, KD_INTERNAL, NULL, "the response body could not be written");
+        set_error(http, resp, &err);
+        return;
+    }
+    set_json(resp, out.status, body, len);
     if (out.set_cookie)
         http_response_header(resp, "Set-Cookie", out.set_cookie);
 }

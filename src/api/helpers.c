@@ -114,18 +114,27 @@ int api_audit(struct api_req *req, const char *action, const char *outcome, cons
     return audit_append(req->town, p->tenant, &e, err);
 }
 
-int api_json(struct api_out *out, int status, json_t *body)
+struct jw *api_reply(struct api_out *out, int status)
 {
     out->status = status;
-    out->body = body;
+    out->has_body = true;
+    return &out->body;
+}
+
+int api_no_content(struct api_out *out)
+{
+    out->status = 204;
+    out->has_body = false;
     return 0;
 }
 
-json_t *api_instant(int64_t ms)
+void api_instant(struct jw *w, int64_t ms)
 {
-    if (ms == 0)
-        return json_null();
+    if (ms == 0) {
+        jw_null(w);
+        return;
+    }
     char buf[CLOCK_ISO_LEN];
     clock_format_iso(ms, buf);
-    return json_string(buf);
+    jw_strn(w, buf, CLOCK_ISO_LEN - 1);
 }

@@ -8,6 +8,8 @@
  */
 #include "api/api.h"
 
+#include "http/json_out.h"
+
 #include <pthread.h>
 
 struct item {
@@ -69,21 +71,37 @@ static json_t *build(enum role role)
     return menu;
 }
 
-/* Menus depend only on the role, so each is built once and shared; jansson
- * counts references atomically and the objects are never modified. */
-static json_t *menus[ROLE_COUNT];
-static pthread_once_t menus_once = PTHREAD_ONCE_INIT;
-
-static void build_all(void)
-{
-    for (int r = 0; r < ROLE_COUNT; r++)
-        menus[r] = build((enum role)r);
-}
-
 json_t *api_menu(enum role role)
 {
     if ((unsigned)role >= ROLE_COUNT)
         return json_array();
+    return build(role);
+}
+
+/* Menus depend only on the role, so each is serialised once, at first use,
+ * and shared read-only by every thread. */
+static struct {
+    char *json;
+    size_t len;
+} menus[ROLE_COUNT];
+static pthread_once_t menus_once = PTHREAD_ONCE_INIT;
+
+static void build_all(void)
+{
+    for (int r = 0; r < ROLE_COUNT; r++) {
+        json_t *m = build((enum role)r);
+        menus[r].json = json_out(m, &menus[r].len);
+        json_decref(m);
+    }
+}
+
+const char *api_menu_json(enum role role, size_t *len)
+{
     pthread_once(&menus_once, build_all);
-    return json_incref(menus[role]);
+    if ((unsigned)role >= ROLE_COUNT || !menus[role].json) {
+        *len = 2;
+        return "[]";
+    }
+    *len = menus[role].len;
+    return menus[role].json;
 }
