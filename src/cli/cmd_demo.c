@@ -44,6 +44,20 @@ enum { NTOWNS = 6, NPEOPLE = 6, PW_LEN = 12 };
 /* Passwords known from an earlier run, indexed [town][person]. */
 static char known[NTOWNS][NPEOPLE][PW_LEN + 1];
 
+/* Prints s left-aligned in `cols` terminal columns: characters of three or
+ * four UTF-8 bytes (kanji, kana, full-width forms) take two columns. */
+static void print_cell(const char *s, int cols)
+{
+    int width = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        int n = *p < 0x80 ? 1 : *p < 0xE0 ? 2 : *p < 0xF0 ? 3 : 4;
+        width += n >= 3 ? 2 : 1;
+        while (n-- && *p)
+            p++;
+    }
+    printf("%s%*s", s, cols > width ? cols - width : 0, "");
+}
+
 static int index_of_town(const char *code)
 {
     for (int i = 0; i < NTOWNS; i++)
@@ -167,12 +181,20 @@ int cmd_demo(int argc, char **argv)
         goto out;
     }
     printf("\nkyodo demo — %s\n\n", url);
-    printf("%-8s %-10s %-8s %-14s %s\n", "町村コード", "団体名", "ユーザー", "役割",
-           "パスワード");
-    for (int t = 0; t < NTOWNS; t++)
-        for (int p = 0; p < NPEOPLE; p++)
-            printf("%-6s %-8s %-8s %-12s %s\n", towns[t].code, towns[t].name, people[p].login,
-                   role_label(people[p].role), known[t][p]);
+    static const char *const heads[] = {"町村コード", "団体名", "ユーザー", "役割"};
+    static const int cols[] = {12, 10, 10, 14};
+    for (int c = 0; c < 4; c++)
+        print_cell(heads[c], cols[c]);
+    printf("パスワード\n");
+    for (int t = 0; t < NTOWNS; t++) {
+        for (int p = 0; p < NPEOPLE; p++) {
+            const char *cells[] = {towns[t].code, towns[t].name, people[p].login,
+                                   role_label(people[p].role)};
+            for (int c = 0; c < 4; c++)
+                print_cell(cells[c], cols[c]);
+            printf("%s\n", known[t][p]);
+        }
+    }
     printf("\n(the logins are also in %s)\n\n", path);
     goto out;
 out_fail:
