@@ -14,6 +14,16 @@
 #include <termios.h>
 #include <unistd.h>
 
+int cli_verb_usage(int argc, char **argv, const char *usage)
+{
+    if (argc >= 2 && strcmp(argv[1], "--help") != 0) {
+        optind = 2;
+        return -1;
+    }
+    fputs(usage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? CLI_ERROR : CLI_OK;
+}
+
 bool cli_common_opt(struct cli_common *c, int opt, const char *arg)
 {
     switch (opt) {
@@ -79,6 +89,11 @@ static void cli_entry(struct audit_entry *e, char rid[20], const char *action, c
         .request_id = rid,
         .detail = detail,
     };
+}
+
+struct catalog *cli_start(const struct cli_common *c, struct config *cfg)
+{
+    return cli_config(c, cfg) < 0 ? NULL : cli_open(cfg);
 }
 
 int cli_audit(struct catalog *cat, const char *town, const char *action, const char *detail,

@@ -27,6 +27,11 @@ struct cli_common {
     const char *data_dir;
 };
 
+/* For `kyodo CMD VERB [options]`: with no verb, prints usage to stderr and
+ * returns CLI_ERROR; for --help, prints it to stdout and returns CLI_OK;
+ * otherwise returns -1 and the caller goes on (getopt from argv[2]). */
+int cli_verb_usage(int argc, char **argv, const char *usage);
+
 /* Handles a common option; returns true if opt was one. */
 bool cli_common_opt(struct cli_common *c, int opt, const char *arg);
 
@@ -36,6 +41,9 @@ int cli_config(const struct cli_common *c, struct config *cfg);
 
 /* Opens every database (app_open) or prints why not. */
 struct catalog *cli_open(const struct config *cfg);
+
+/* cli_config, then cli_open: what most commands do first. */
+struct catalog *cli_start(const struct cli_common *c, struct config *cfg);
 
 /* Prints "kyodo: <message>" (and the field) to stderr; returns CLI_ERROR. */
 int cli_fail(const struct kd_err *err);

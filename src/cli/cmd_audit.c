@@ -73,10 +73,9 @@ static int verify_one(void *p, const struct tenant *t)
 
 int cmd_audit(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_ERROR : CLI_OK;
-    }
+    int done = cli_verb_usage(argc, argv, usage);
+    if (done >= 0)
+        return done;
     static const struct option longopts[] = {
         CLI_COMMON_LONGOPTS,
         {"tenant", required_argument, NULL, 'T'},
@@ -88,7 +87,6 @@ int cmd_audit(int argc, char **argv)
     const char *tenant = NULL, *anchor_s = NULL;
     bool all = false;
     int opt;
-    optind = 2;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (cli_common_opt(&common, opt, optarg))
             continue;
@@ -115,9 +113,7 @@ int cmd_audit(int argc, char **argv)
     if (tenant && tenant_check_code(tenant, strlen(tenant), &err) < 0)
         return cli_fail(&err);
     struct config cfg;
-    if (cli_config(&common, &cfg) < 0)
-        return CLI_ERROR;
-    struct catalog *cat = cli_open(&cfg);
+    struct catalog *cat = cli_start(&common, &cfg);
     if (!cat)
         return CLI_ERROR;
     struct verify_ctx v = {cat, anchor_s ? &anchor : NULL, 0, 0};

@@ -128,9 +128,7 @@ int cmd_demo(int argc, char **argv)
         return CLI_ERROR;
     }
     struct config cfg;
-    if (cli_config(&common, &cfg) < 0)
-        return CLI_ERROR;
-    struct catalog *cat = cli_open(&cfg);
+    struct catalog *cat = cli_start(&common, &cfg);
     if (!cat)
         return CLI_ERROR;
     char path[PATH_MAX];

@@ -29,10 +29,9 @@ static int print_tenant(void *ctx, const struct tenant *t)
 
 int cmd_tenant(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_ERROR : CLI_OK;
-    }
+    int done = cli_verb_usage(argc, argv, usage);
+    if (done >= 0)
+        return done;
     const char *verb = argv[1];
     static const struct option longopts[] = {
         CLI_COMMON_LONGOPTS,
@@ -43,7 +42,6 @@ int cmd_tenant(int argc, char **argv)
     struct cli_common common = {0};
     const char *code = NULL, *name = NULL;
     int opt;
-    optind = 2;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (cli_common_opt(&common, opt, optarg))
             continue;
@@ -65,9 +63,7 @@ int cmd_tenant(int argc, char **argv)
     if (code && tenant_check_code(code, strlen(code), &err) < 0)
         return cli_fail(&err);
     struct config cfg;
-    if (cli_config(&common, &cfg) < 0)
-        return CLI_ERROR;
-    struct catalog *cat = cli_open(&cfg);
+    struct catalog *cat = cli_start(&common, &cfg);
     if (!cat)
         return CLI_ERROR;
     int rc = CLI_OK;

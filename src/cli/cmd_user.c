@@ -42,10 +42,9 @@ static int new_password(bool from_stdin, char *buf, size_t cap, bool *made, stru
 
 int cmd_user(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_ERROR : CLI_OK;
-    }
+    int done = cli_verb_usage(argc, argv, usage);
+    if (done >= 0)
+        return done;
     const char *verb = argv[1];
     static const struct option longopts[] = {
         CLI_COMMON_LONGOPTS,
@@ -60,7 +59,6 @@ int cmd_user(int argc, char **argv)
     const char *tenant = NULL, *login = NULL, *name = NULL, *role_s = NULL;
     bool pw_stdin = false;
     int opt;
-    optind = 2;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (cli_common_opt(&common, opt, optarg))
             continue;
@@ -94,9 +92,7 @@ int cmd_user(int argc, char **argv)
         return CLI_ERROR;
     }
     struct config cfg;
-    if (cli_config(&common, &cfg) < 0)
-        return CLI_ERROR;
-    struct catalog *cat = cli_open(&cfg);
+    struct catalog *cat = cli_start(&common, &cfg);
     if (!cat)
         return CLI_ERROR;
 
