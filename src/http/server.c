@@ -46,6 +46,7 @@ struct req {
     int64_t start_us;
     char *body;
     size_t body_len, body_cap;
+    size_t dropped; /* bytes of an oversized body read and thrown away */
     int status; /* of the queued response, for the access log */
     size_t bytes;
     bool dispatched;
@@ -349,6 +350,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             free(r->body);
             r->body = NULL;
             r->body_len = r->body_cap = 0;
+        }
+        if (r->pub.body_too_large) {
+            /* A client that keeps streaming long past the ceiling is not
+             * waited for: the connection closes without an answer. */
+            r->dropped += *upload_data_size;
+            if (r->dropped > 8 * srv->cfg.max_body)
+                return MHD_NO;
         }
         *upload_data_size = 0;
         return MHD_YES;
