@@ -4,6 +4,7 @@
 #include "app.h"
 
 #include "base/log.h"
+#include "consortium/sheets.h"
 #include "engine/audit.h"
 #include "engine/session.h"
 #include "engine/tenant.h"
@@ -11,7 +12,7 @@
 #include <stdio.h>
 
 static const struct store_schema *const control[] = {&tenant_schema, &user_schema,
-                                                      &session_schema};
+                                                      &session_schema, &consortium_schema};
 static const struct store_schema *const town[] = {&audit_schema};
 
 const struct catalog_schemas app_schemas = {control, sizeof control / sizeof control[0], town,

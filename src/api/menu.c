@@ -47,6 +47,12 @@ static const struct section sections[] = {
       {"admin.tenants", "団体管理", "tenants", "read", true},
       {"admin.audit", "監査ログ", "audit", "read", true},
       {"admin.audit_verify", "監査ログ検証", "audit", "verify", true}}},
+    {"consortium",
+     "協議会",
+     {{"consortium.proposal", "プロポーザル集計", "consortium", "read", true},
+      {"consortium.costs", "コスト削減効果検証", "consortium", "read", true},
+      {"consortium.procurement", "共同調達", "consortium", "read", true},
+      {"consortium.allocation", "費用按分", "consortium", "read", true}}},
 };
 
 static json_t *build(enum role role)

@@ -37,9 +37,10 @@ static const struct {
 } people[] = {
     {"admin", ROLE_ADMIN},  {"jumin", ROLE_RESIDENTS}, {"zeimu", ROLE_TAX},
     {"fukushi", ROLE_WELFARE}, {"kansa", ROLE_AUDITOR}, {"unyo", ROLE_OPERATOR},
+    {"jimukyoku", ROLE_CONSORTIUM},
 };
 
-enum { NTOWNS = 6, NPEOPLE = 6, PW_LEN = 12 };
+enum { NTOWNS = 6, NPEOPLE = 7, PW_LEN = 12 };
 
 /* Passwords known from an earlier run, indexed [town][person]. */
 static char known[NTOWNS][NPEOPLE][PW_LEN + 1];

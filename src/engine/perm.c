@@ -19,6 +19,7 @@ static const struct {
     [ROLE_WELFARE] = {"welfare_clerk", "福祉担当"},
     [ROLE_AUDITOR] = {"auditor", "監査担当"},
     [ROLE_OPERATOR] = {"operator", "運用担当"},
+    [ROLE_CONSORTIUM] = {"consortium_admin", "協議会事務局"},
 };
 
 static const struct {
@@ -27,12 +28,15 @@ static const struct {
 } table[] = {
     /* Every signed-in user: their own session and profile. */
     {"self", "read", R(ROLE_ADMIN) | R(ROLE_RESIDENTS) | R(ROLE_TAX) | R(ROLE_WELFARE) |
-                         R(ROLE_AUDITOR) | R(ROLE_OPERATOR)},
+                         R(ROLE_AUDITOR) | R(ROLE_OPERATOR) |
+                         R(ROLE_CONSORTIUM)},
     {"self", "write", R(ROLE_ADMIN) | R(ROLE_RESIDENTS) | R(ROLE_TAX) | R(ROLE_WELFARE) |
-                          R(ROLE_AUDITOR) | R(ROLE_OPERATOR)},
+                          R(ROLE_AUDITOR) | R(ROLE_OPERATOR) |
+                          R(ROLE_CONSORTIUM)},
     /* The town's own registry entry (name, code) is not personal data. */
     {"town", "read", R(ROLE_ADMIN) | R(ROLE_RESIDENTS) | R(ROLE_TAX) | R(ROLE_WELFARE) |
-                         R(ROLE_AUDITOR) | R(ROLE_OPERATOR)},
+                         R(ROLE_AUDITOR) | R(ROLE_OPERATOR) |
+                         R(ROLE_CONSORTIUM)},
     /* The consortium's tenant registry: operators only. */
     {"tenants", "read", R(ROLE_OPERATOR)},
     {"tenants", "write", R(ROLE_OPERATOR)},
@@ -47,6 +51,11 @@ static const struct {
      * the engine, not by a user). */
     {"audit", "read", R(ROLE_AUDITOR)},
     {"audit", "verify", R(ROLE_AUDITOR) | R(ROLE_OPERATOR)},
+    /* The consortium's own sheets (proposal scoring, cost comparison, joint
+     * procurement, cost allocation): its secretariat only. Not personal data,
+     * and no town's data: they live in the control database. */
+    {"consortium", "read", R(ROLE_CONSORTIUM)},
+    {"consortium", "write", R(ROLE_CONSORTIUM)},
     /* 業務 modules. Their screens arrive with their issues; the menu already
      * follows these rows. */
     {"residents", "read", R(ROLE_RESIDENTS)},

@@ -19,6 +19,7 @@ enum role {
     ROLE_WELFARE,   /* welfare clerk (福祉課) */
     ROLE_AUDITOR,   /* reads the audit log, nothing else */
     ROLE_OPERATOR,  /* consortium operator: tenants, backups, migrations; no personal data */
+    ROLE_CONSORTIUM, /* the consortium's secretariat (協議会事務局): its own sheets, no town data */
     ROLE_COUNT
 };
 

@@ -41,6 +41,7 @@ const MENU = {
   welfare_clerk: [['welfare', '福祉', ['国民健康保険', '介護保険', '児童手当', '障害者福祉']]],
   auditor: [['admin', '管理', ['監査ログ', '監査ログ検証']]],
   operator: [['admin', '管理', ['団体管理', '監査ログ検証']]],
+  consortium_admin: [['consortium', '協議会', ['プロポーザル集計', 'コスト削減効果検証', '共同調達', '費用按分']]],
 };
 
 let k;
@@ -146,13 +147,13 @@ test('the menu of each role is exactly its sections and items', async () => {
       for (const i of s.items) {
         assert.equal(typeof i.id, 'string');
         assert.equal(typeof i.available, 'boolean');
-        // The management screens exist; the 業務 screens are announced as 準備中.
-        assert.equal(i.available, s.id === 'admin', `${role} ${i.id}`);
+        // The management and consortium screens exist; the 業務 screens are announced as 準備中.
+        assert.equal(i.available, s.id === 'admin' || s.id === 'consortium', `${role} ${i.id}`);
       }
   }
 });
 
-test('GET /roles lists the six roles with labels', async () => {
+test('GET /roles lists every role with its label', async () => {
   const r = await sessions.welfare_clerk.get('/api/v1/roles');
   assert.deepEqual(r.json.items.map((x) => x.name), ROLES);
   assert.ok(r.json.items.every((x) => typeof x.label === 'string' && x.label.length > 0));

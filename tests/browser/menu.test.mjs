@@ -22,8 +22,9 @@ const EXPECT = {
   welfare_clerk: { label: '福祉担当', sections: ['福祉'] },
   auditor: { label: '監査担当', sections: ['管理'], admin: ['監査ログ', '監査ログ検証'] },
   operator: { label: '運用担当', sections: ['管理'], admin: ['団体管理', '監査ログ検証'] },
+  consortium_admin: { label: '協議会事務局', sections: ['協議会'] },
 };
-const ALL_SECTIONS = ['住民記録', '税務', '福祉', '管理'];
+const ALL_SECTIONS = ['住民記録', '税務', '福祉', '管理', '協議会'];
 
 let k;
 let browser;

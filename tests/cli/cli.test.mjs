@@ -106,14 +106,15 @@ test('make demo data: six towns, one user per role, same logins when run again',
     ['104264', '草津町'], ['104281', '高山村'], ['104299', '東吾妻町']]) {
     assert.match(first.stdout, new RegExp(`${code} +${name}`));
     const users = kyodoCli(['user', 'list', '--tenant', code], { dataDir: data }).stdout;
-    for (const role of ['admin', 'residents_clerk', 'tax_clerk', 'welfare_clerk', 'auditor', 'operator'])
+    for (const role of ['admin', 'residents_clerk', 'tax_clerk', 'welfare_clerk', 'auditor', 'operator',
+      'consortium_admin'])
       assert.match(users, new RegExp(`\t${role}\tactive`));
   }
   const second = kyodoCli(['demo'], { dataDir: data });
   assert.equal(second.status, 0, second.stderr);
   assert.equal(second.stdout, first.stdout, 'a second run prints the same logins');
   const tsv = readFileSync(join(data, 'demo-logins.tsv'), 'utf8');
-  assert.equal(tsv.trim().split('\n').filter((l) => !l.startsWith('#')).length, 36);
+  assert.equal(tsv.trim().split('\n').filter((l) => !l.startsWith('#')).length, 42);
   assert.equal(statSync(join(data, 'demo-logins.tsv')).mode & 0o077, 0, 'logins file is private');
 });
 
@@ -121,7 +122,7 @@ test('kyodo audit verify passes on the demo data and names the entry after one b
   const data = join(dir, 'demo');
   let r = kyodoCli(['audit', 'verify', '--all'], { dataDir: data });
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.equal((r.stdout.match(/audit chain intact: 7 entries/g) ?? []).length, 6, r.stdout);
+  assert.equal((r.stdout.match(/audit chain intact: 8 entries/g) ?? []).length, 6, r.stdout);
 
   // Change one byte of entry 4's request id, directly in the file.
   const db = join(data, 'towns', '104264.db');
@@ -153,7 +154,7 @@ test('an anchor written down earlier catches entries cut from the end of the log
   let r = kyodoCli(['audit', 'verify', '--tenant', '104299'], { dataDir: data });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const head = /head (\d+:[0-9a-f]{64})/.exec(r.stdout)[1];
-  assert.match(head, /^7:/);
+  assert.match(head, /^8:/);
   r = kyodoCli(['audit', 'verify', '--tenant', '104299', '--anchor', head], { dataDir: data });
   assert.equal(r.status, 0, r.stdout);
   const db = join(data, 'towns', '104299.db');

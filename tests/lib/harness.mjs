@@ -20,7 +20,8 @@ export const SOURCE_DIR =
   process.env.KYODO_SOURCE_DIR ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = process.env.KYODO_BIN ?? join(SOURCE_DIR, 'build', 'kyodo');
 
-export const ROLES = ['admin', 'residents_clerk', 'tax_clerk', 'welfare_clerk', 'auditor', 'operator'];
+export const ROLES = ['admin', 'residents_clerk', 'tax_clerk', 'welfare_clerk', 'auditor', 'operator',
+  'consortium_admin'];
 
 // Runs a CLI command synchronously; returns { status, stdout, stderr }.
 export function kyodoCli(args, { input, dataDir } = {}) {

@@ -48,6 +48,13 @@ static void permission_matrix(void **state)
     for (size_t i = 0; i < 5; i++)
         assert_false(perm_allows(ROLE_OPERATOR, personal[i], "read"));
     assert_true(perm_allows(ROLE_OPERATOR, "audit", "verify"));
+    /* The consortium's secretariat: its sheets, and nothing of any town. */
+    assert_true(perm_allows(ROLE_CONSORTIUM, "consortium", "write"));
+    for (size_t i = 0; i < 5; i++)
+        assert_false(perm_allows(ROLE_CONSORTIUM, personal[i], "read"));
+    assert_false(perm_allows(ROLE_CONSORTIUM, "tenants", "read"));
+    for (int r = 0; r < ROLE_COUNT; r++)
+        assert_int_equal(perm_allows((enum role)r, "consortium", "read"), r == ROLE_CONSORTIUM);
     /* Operator accounts cannot be changed through the API by anyone. */
     for (int r = 0; r < ROLE_COUNT; r++)
         assert_false(perm_allows((enum role)r, "operator_accounts", "write"));
@@ -184,12 +191,13 @@ static void menus_follow_permissions(void **state)
         {ROLE_WELFARE, {"福祉"}, {"国民健康保険"}},
         {ROLE_AUDITOR, {"管理"}, {"監査ログ", "監査ログ検証"}},
         {ROLE_OPERATOR, {"管理"}, {"団体管理", "監査ログ検証"}},
+        {ROLE_CONSORTIUM, {"協議会"}, {"プロポーザル集計", "コスト削減効果検証", "費用按分"}},
     };
-    static const char *const all[] = {"住民記録", "税務", "福祉", "管理"};
+    static const char *const all[] = {"住民記録", "税務", "福祉", "管理", "協議会"};
     for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
         json_t *menu = api_menu(want[w].role);
         size_t sections = 0;
-        for (size_t a = 0; a < 4; a++) {
+        for (size_t a = 0; a < 5; a++) {
             bool expected = false;
             for (size_t k = 0; k < 3 && want[w].sections[k]; k++)
                 expected |= strcmp(want[w].sections[k], all[a]) == 0;
