@@ -45,6 +45,7 @@ struct api_req {
     const char *purpose;         /* X-Kyodo-Purpose, or the route's default */
     struct router_params params;
     int64_t now_ms;
+    json_t *tree; /* the parsed body of api_body_tree(); freed by the dispatcher */
 };
 
 struct api_out {
@@ -84,6 +85,11 @@ void api_dispatch(void *ctx, struct http_request *http, struct http_response *re
 /* Decodes the JSON body (jreq_decode) into out. */
 int api_body(struct api_req *req, const struct jfield *spec, size_t n, struct jvalue *out,
              struct kd_err *err);
+
+/* Parses the body as a tree kept for the handler's lifetime (for bodies with
+ * nested objects and arrays) and checks its top level against spec. */
+int api_body_tree(struct api_req *req, const struct jfield *spec, size_t n, struct jvalue *out,
+                  struct kd_err *err);
 
 /* Decodes the query string: only the listed parameters (all strings, checked
  * like JSON strings) are allowed. */

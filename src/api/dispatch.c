@@ -236,6 +236,7 @@ void api_dispatch(void *ctx, struct http_request *http, struct http_response *re
     }
     rc = route->fn(&req, &out, &err);
 out_error:
+    json_decref(req.tree);
     /* A handler that failed half-way must not leave a transaction open. */
     if (req.ctl)
         store_rollback(req.ctl);

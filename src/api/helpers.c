@@ -16,6 +16,14 @@ int api_body(struct api_req *req, const struct jfield *spec, size_t n, struct jv
     return jreq_decode(req->arena, req->http->body, req->http->body_len, spec, n, out, err);
 }
 
+int api_body_tree(struct api_req *req, const struct jfield *spec, size_t n, struct jvalue *out,
+                  struct kd_err *err)
+{
+    if (!req->tree && jreq_parse(req->http->body, req->http->body_len, &req->tree, err) < 0)
+        return -1;
+    return jreq_fields(req->arena, req->tree, "", spec, n, out, err);
+}
+
 struct query_ctx {
     struct api_req *req;
     const struct jfield *spec;

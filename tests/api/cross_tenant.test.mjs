@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startKyodo, assertError, Client } from '../lib/harness.mjs';
+import { startKyodo, assertError, Client, ROLES } from '../lib/harness.mjs';
 
 const A = '104213';
 const B = '104248';
@@ -31,8 +31,8 @@ const asA = (c, method, path, body, headers = {}) => c.request(method, path,
 });
 
 test('the two towns have separate users with separate ids', () => {
-  assert.equal(usersA.length, 6);
-  assert.equal(usersB.length, 6);
+  assert.equal(usersA.length, ROLES.length);
+  assert.equal(usersB.length, ROLES.length);
   const idsA = new Set(usersA.map((u) => u.id));
   assert.ok(usersB.every((u) => !idsA.has(u.id)), 'user ids are unique across towns');
 });
