@@ -6,14 +6,17 @@
 #include "base/log.h"
 #include "consortium/sheets.h"
 #include "engine/audit.h"
+#include "engine/settings.h"
 #include "engine/session.h"
 #include "engine/tenant.h"
+#include "residents/residents.h"
 
 #include <stdio.h>
 
 static const struct store_schema *const control[] = {&tenant_schema, &user_schema,
                                                       &session_schema, &consortium_schema};
-static const struct store_schema *const town[] = {&audit_schema};
+static const struct store_schema *const town[] = {&audit_schema, &settings_schema,
+                                                   &residents_schema};
 
 const struct catalog_schemas app_schemas = {control, sizeof control / sizeof control[0], town,
                                             sizeof town / sizeof town[0]};

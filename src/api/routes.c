@@ -7,6 +7,7 @@
  * auditors read it, so it is in Japanese.
  */
 #include "api/api.h"
+#include "residents/residents_api.h"
 
 #define V1 "/api/v1"
 
@@ -37,6 +38,17 @@ const struct api_route api_routes[] = {
 
     {{"GET", V1 "/audit"}, api_audit_list, "audit", "read", API_QUERY, "監査ログ閲覧"},
     {{"GET", V1 "/audit/verify"}, api_audit_verify, "audit", "verify", 0, "監査ログ検証"},
+
+    /* 住民基本台帳 (src/residents) */
+    {{"GET", V1 "/residents/idou-kinds"}, residents_api_kinds, "residents", "read", 0, NULL},
+    {{"POST", V1 "/residents/idou"}, residents_api_idou, "residents", "write", 0, "住民異動届"},
+    {{"GET", V1 "/persons/{atena}"}, residents_api_person, "residents", "read", API_QUERY,
+     "住民記録照会"},
+    {{"GET", V1 "/persons/{atena}/history"}, residents_api_history, "residents", "read", 0,
+     "住民記録照会"},
+    {{"GET", V1 "/households/{setai}"}, residents_api_household, "residents", "read", API_QUERY,
+     "住民記録照会"},
+    {{"GET", V1 "/events"}, residents_api_events, "events", "read", API_QUERY, "異動情報の連携"},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

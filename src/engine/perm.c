@@ -64,6 +64,12 @@ static const struct {
     {"tax", "write", R(ROLE_TAX)},
     {"welfare", "read", R(ROLE_WELFARE)},
     {"welfare", "write", R(ROLE_WELFARE)},
+    /* The register's event feed (who moved in, out, died …): the clerks whose
+     * 業務 react to those events. */
+    {"events", "read", R(ROLE_RESIDENTS) | R(ROLE_TAX) | R(ROLE_WELFARE)},
+    /* 個人番号 in clear, for a stated purpose (the request's X-Kyodo-Purpose);
+     * otherwise it is masked. */
+    {"mynumber", "read", R(ROLE_RESIDENTS)},
 };
 
 const char *role_name(enum role r)

@@ -1,0 +1,342 @@
+/*
+ * api_residents.c — the register over HTTP. Every read and write of a
+ * person's record is audited with the person's 宛名番号 as subject, in the
+ * same transaction as a write.
+ */
+#include "residents/residents_api.h"
+
+#include "base/clock.h"
+#include "base/text.h"
+#include "engine/perm.h"
+#include "residents/residents.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Today's date in Japan (UTC+9, no daylight saving), ISO. */
+static void japan_today(int64_t now_ms, char out[11])
+{
+    char iso[CLOCK_ISO_LEN];
+    clock_format_iso(now_ms + 9 * 3600 * 1000, iso);
+    memcpy(out, iso, 10);
+    out[10] = '\0';
+}
+
+/* A 宛名番号 or 世帯番号 in the path: digits only, or it names nothing. */
+static const char *path_number(struct api_req *req, const char *name, struct kd_err *err)
+{
+    const char *v = api_param_str(req, name);
+    if (!v || strlen(v) > 15 || !text_all_digits(v, strlen(v))) {
+        kd_fail(err, KD_NOT_FOUND, name, "no such %s", name);
+        return NULL;
+    }
+    return v;
+}
+
+/* Writes a record. 個人番号 is masked unless shown is true. */
+static void write_record(struct jw *w, const struct record *r, bool show_mynumber)
+{
+    jw_obj(w);
+    jw_kstr(w, "atena", r->atena);
+    jw_kint(w, "rireki", r->rireki);
+    jw_kint(w, "idou_id", r->idou_id);
+    jw_kstr(w, "valid_from", r->valid_from);
+    jw_kstr(w, "recorded_at", r->recorded_at);
+    for (int i = 0; i < record_field_count; i++) {
+        const char *name = record_fields[i].name;
+        if (record_fields[i].kind == 'I') {
+            jw_kint(w, name, record_int(r, i));
+        } else if (strcmp(name, "kojin_bango") == 0 && !show_mynumber && r->kojin_bango[0]) {
+            jw_kstr(w, name, "************");
+        } else {
+            jw_kstr(w, name, record_text(r, i));
+        }
+    }
+    jw_kbool(w, "kojin_bango_shown", show_mynumber && r->kojin_bango[0]);
+    jw_obj_end(w);
+}
+
+int residents_api_kinds(struct api_req *req, struct api_out *out, struct kd_err *err)
+{
+    (void)req;
+    (void)err;
+    struct jw *w = api_reply(out, 200);
+    jw_obj(w);
+    jw_key(w, "items");
+    jw_arr(w);
+    for (int i = 0; i < idou_kind_count; i++) {
+        const struct idou_kind *k = &idou_kinds[i];
+        jw_obj(w);
+        jw_kstr(w, "code", k->code);
+        jw_kstr(w, "label", k->label);
+        jw_kstr(w, "class", idou_class_label(k->cls));
+        jw_kbool(w, "persons", k->flags & IDOU_NEW_PERSONS);
+        jw_kbool(w, "subjects", k->flags & IDOU_SUBJECTS);
+        jw_kbool(w, "one_subject", k->flags & IDOU_ONE_SUBJECT);
+        jw_kbool(w, "target", k->flags & IDOU_TARGET);
+        jw_kbool(w, "household", k->flags & IDOU_HOUSEHOLD);
+        jw_kbool(w, "future_date", k->flags & IDOU_FUTURE_OK);
+        jw_kbool(w, "unknown_date", k->flags & IDOU_UNKNOWN_DATE);
+        jw_kstr(w, "only", k->flags & IDOU_JAPANESE ? "japanese"
+                           : k->flags & IDOU_FOREIGN ? "foreign"
+                                                       : "");
+        jw_kstr(w, "changes", k->changes);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_obj_end(w);
+    return 0;
+}
+
+int residents_api_idou(struct api_req *req, struct api_out *out, struct kd_err *err)
+{
+    if (!req->tree && jreq_parse(req->http->body, req->http->body_len, &req->tree, err) < 0)
+        return -1;
+    char today[11];
+    japan_today(req->now_ms, today);
+    struct idou_actor who = {req->who->login, req->http->request_id, req->now_ms, today};
+    struct idou_result res;
+    if (store_begin_write(req->town, err) < 0)
+        return -1;
+    if (residents_record_idou(req->town, req->tree, &who, &res, req->arena, err) < 0)
+        return -1; /* the dispatcher rolls back */
+    const char *kind = json_string_value(json_object_get(req->tree, "kind"));
+    const struct idou_kind *k = idou_kind_find(kind);
+    char detail[96];
+    snprintf(detail, sizeof detail, "%s (異動 %lld)", k->label, (long long)res.idou_id);
+    for (int i = 0; i < res.count; i++)
+        if (api_audit(req, "resident.idou", "ok", res.atena[i], detail, err) < 0)
+            return -1;
+    if (store_commit(req->town, err) < 0)
+        return -1;
+    struct jw *w = api_reply(out, 201);
+    jw_obj(w);
+    jw_kint(w, "idou_id", res.idou_id);
+    jw_kstr(w, "kind", k->code);
+    jw_kstr(w, "label", k->label);
+    jw_key(w, "atena");
+    jw_arr(w);
+    for (int i = 0; i < res.count; i++)
+        jw_str(w, res.atena[i]);
+    jw_arr_end(w);
+    jw_kstr(w, "new_setai", res.new_setai);
+    jw_obj_end(w);
+    return 0;
+}
+
+/* ?as_of=YYYY-MM-DD (default today in Japan) and ?known_at=instant. */
+static int as_of_params(struct api_req *req, const struct jvalue *v, char today[11],
+                        const char **date, int64_t *known_ms, struct kd_err *err)
+{
+    japan_today(req->now_ms, today);
+    *date = today;
+    *known_ms = 0;
+    int64_t ms;
+    if (v[0].present) {
+        if (v[0].len != 10 || !clock_parse_iso(v[0].s, v[0].len, &ms))
+            return kd_fail(err, KD_INVALID_VALUE, "as_of",
+                           "as_of must be a date YYYY-MM-DD that exists in the calendar");
+        *date = v[0].s;
+    }
+    if (v[1].present) {
+        if (!clock_parse_iso(v[1].s, v[1].len, known_ms) || v[1].len == 10)
+            return kd_fail(err, KD_INVALID_VALUE, "known_at",
+                           "known_at must be an instant YYYY-MM-DDTHH:MM:SSZ");
+    }
+    return 0;
+}
+
+static const struct jfield person_query[] = {
+    {"as_of", JT_STRING, false, 10, false, 0, 0},
+    {"known_at", JT_STRING, false, 24, false, 0, 0},
+    {"mynumber", JT_STRING, false, 4, false, 0, 0},
+};
+
+int residents_api_person(struct api_req *req, struct api_out *out, struct kd_err *err)
+{
+    const char *atena = path_number(req, "atena", err);
+    struct jvalue v[3];
+    if (!atena || api_query(req, person_query, 3, v, err) < 0)
+        return -1;
+    char today[11];
+    const char *date;
+    int64_t known;
+    if (as_of_params(req, v, today, &date, &known, err) < 0)
+        return -1;
+    /* 個人番号 in clear only when asked for, by a role that may, with a
+     * stated purpose; and the audit entry says so. */
+    bool asked = v[2].present && strcmp(v[2].s, "show") == 0;
+    if (v[2].present && !asked)
+        return kd_fail(err, KD_INVALID_VALUE, "mynumber", "mynumber may only be show");
+    bool show = false;
+    if (asked) {
+        if (!perm_allows(req->who->role, "mynumber", "read"))
+            return kd_fail(err, KD_FORBIDDEN, "mynumber", "your role may not see 個人番号");
+        if (!http_header(req->http, "X-Kyodo-Purpose"))
+            return kd_fail(err, KD_MISSING_FIELD, "X-Kyodo-Purpose",
+                           "showing 個人番号 needs the purpose (X-Kyodo-Purpose header)");
+        show = true;
+    }
+    struct record r;
+    if (residents_person_as_of(req->town, atena, date, known, &r, req->arena, err) < 0)
+        return -1;
+    char detail[96];
+    snprintf(detail, sizeof detail, "as of %s%s%s", date, known ? " as then known" : "",
+             show ? "; 個人番号 shown" : "");
+    if (api_audit(req, "resident.read", "ok", atena, detail, err) < 0)
+        return -1;
+    write_record(api_reply(out, 200), &r, show);
+    return 0;
+}
+
+struct history_ctx {
+    struct jw *w;
+};
+
+static int write_version(void *ctx, const struct version_info *v)
+{
+    struct jw *w = ((struct history_ctx *)ctx)->w;
+    jw_obj(w);
+    jw_kstr(w, "idou_kind", v->idou_kind);
+    const struct idou_kind *k = idou_kind_find(v->idou_kind);
+    jw_kstr(w, "idou_label", k ? k->label : "");
+    jw_kstr(w, "superseded_at", v->superseded_at[0] ? v->superseded_at : NULL);
+    jw_key(w, "record");
+    write_record(w, &v->r, false);
+    jw_obj_end(w);
+    return 0;
+}
+
+int residents_api_history(struct api_req *req, struct api_out *out, struct kd_err *err)
+{
+    const char *atena = path_number(req, "atena", err);
+    if (!atena)
+        return -1;
+    struct history_ctx c = {api_reply(out, 200)};
+    jw_obj(c.w);
+    jw_kstr(c.w, "atena", atena);
+    jw_key(c.w, "versions");
+    jw_arr(c.w);
+    int n = residents_person_history(req->town, atena, write_version, &c, req->arena, err);
+    if (n < 0)
+        return -1;
+    if (n == 0)
+        return kd_fail(err, KD_NOT_FOUND, "atena", "no such person");
+    jw_arr_end(c.w);
+    jw_obj_end(c.w);
+    return api_audit(req, "resident.history", "ok", atena, "", err);
+}
+
+struct member_ctx {
+    struct api_req *req;
+    struct jw *w;
+    const char *date;
+    int audit_rc;
+    struct kd_err *err;
+};
+
+static int write_member(void *ctx, const struct record *r)
+{
+    struct member_ctx *c = ctx;
+    write_record(c->w, r, false);
+    char detail[48];
+    snprintf(detail, sizeof detail, "household %s as of %s", r->setai, c->date);
+    if (c->audit_rc == 0)
+        c->audit_rc = api_audit(c->req, "resident.read", "ok", r->atena, detail, c->err);
+    return 0;
+}
+
+static const struct jfield household_query[] = {
+    {"as_of", JT_STRING, false, 10, false, 0, 0},
+    {"known_at", JT_STRING, false, 24, false, 0, 0},
+};
+
+int residents_api_household(struct api_req *req, struct api_out *out, struct kd_err *err)
+{
+    const char *setai = path_number(req, "setai", err);
+    struct jvalue v[2];
+    if (!setai || api_query(req, household_query, 2, v, err) < 0)
+        return -1;
+    char today[11];
+    const char *date;
+    int64_t known;
+    if (as_of_params(req, v, today, &date, &known, err) < 0)
+        return -1;
+    /* The reads of all members are audited together. */
+    if (store_begin_write(req->town, err) < 0)
+        return -1;
+    struct member_ctx c = {req, api_reply(out, 200), date, 0, err};
+    jw_obj(c.w);
+    jw_kstr(c.w, "setai", setai);
+    jw_kstr(c.w, "as_of", date);
+    jw_key(c.w, "members");
+    jw_arr(c.w);
+    int n = residents_household_as_of(req->town, setai, date, known, write_member, &c,
+                                      req->arena, err);
+    if (n < 0 || c.audit_rc < 0)
+        return -1;
+    if (n == 0)
+        return kd_fail(err, KD_NOT_FOUND, "setai", "household %s has no members on %s", setai,
+                       date);
+    jw_arr_end(c.w);
+    jw_obj_end(c.w);
+    return store_commit(req->town, err);
+}
+
+struct feed_ctx {
+    struct jw *w;
+    int64_t last;
+};
+
+static int write_event(void *ctx, const struct feed_event *e)
+{
+    struct feed_ctx *c = ctx;
+    struct jw *w = c->w;
+    jw_obj(w);
+    jw_kint(w, "id", e->id);
+    jw_kstr(w, "kind", e->kind);
+    jw_kstr(w, "label", e->label);
+    jw_kstr(w, "class", e->cls);
+    jw_kstr(w, "idou_date", e->idou_date);
+    jw_kstr(w, "recorded_at", e->recorded_at);
+    if (e->cancels[0])
+        jw_kstr(w, "cancels", e->cancels);
+    jw_key(w, "atena");
+    jw_arr(w);
+    for (int i = 0; i < e->count; i++)
+        jw_str(w, e->atena[i]);
+    jw_arr_end(w);
+    jw_obj_end(w);
+    c->last = e->id;
+    return 0;
+}
+
+static const struct jfield events_query[] = {
+    {"after", JT_STRING, false, 19, false, 0, 0},
+    {"limit", JT_STRING, false, 4, false, 0, 0},
+};
+
+int residents_api_events(struct api_req *req, struct api_out *out, struct kd_err *err)
+{
+    struct jvalue v[2];
+    if (api_query(req, events_query, 2, v, err) < 0)
+        return -1;
+    int64_t after = 0, limit = 100;
+    if (v[0].present && !text_parse_i64(v[0].s, v[0].len, 0, INT64_MAX, &after))
+        return kd_fail(err, KD_INVALID_VALUE, "after", "after must be an event id (0 or more)");
+    if (v[1].present && !text_parse_i64(v[1].s, v[1].len, 1, 1000, &limit))
+        return kd_fail(err, KD_INVALID_VALUE, "limit", "limit must be from 1 to 1000");
+    struct feed_ctx c = {api_reply(out, 200), after};
+    jw_obj(c.w);
+    jw_key(c.w, "items");
+    jw_arr(c.w);
+    int n = residents_feed(req->town, after, (int)limit, write_event, &c, req->arena, err);
+    if (n < 0)
+        return -1;
+    jw_arr_end(c.w);
+    jw_kint(c.w, "next_after", c.last);
+    jw_obj_end(c.w);
+    char detail[64];
+    snprintf(detail, sizeof detail, "events after %lld: %d", (long long)after, n);
+    return api_audit(req, "events.read", "ok", NULL, detail, err);
+}

@@ -1,0 +1,56 @@
+/*
+ * internal.h — what the files of src/residents share. Not for other modules.
+ */
+#ifndef KYODO_RESIDENTS_INTERNAL_H
+#define KYODO_RESIDENTS_INTERNAL_H
+
+#include "residents/residents.h"
+
+/* A stored 異動, as replay sees it. */
+struct ev {
+    int64_t id;
+    const struct idou_kind *kind;
+    const char *date;      /* 異動日 */
+    const char *date_text; /* 不詳表記 */
+    const char *todoke;    /* 届出日 */
+    int64_t target;        /* 誤記修正 / 取消し: the event they are about */
+    json_t *body;          /* the stored body (owned by whoever loaded it) */
+};
+
+/* Computes a person's record after event e from the record before it (NULL
+ * when the event creates it). corrections: the 誤記修正 of e for this person
+ * (their changes objects, oldest first; may be NULL). Fails with a kd_err
+ * when the register's state does not allow the event (KD_CONFLICT). */
+int idou_apply(const struct ev *e, const char *atena, const struct record *before,
+               json_t *corrections, struct record *after, struct arena *a, struct kd_err *err);
+
+/* ---- timeline.c ---- */
+
+/* 1 and *out set if the person has a record on `date` as known at known_ms
+ * (0: now); 0 if not; -1 on error. */
+int tl_as_of(struct store *town, const char *atena, const char *date, int64_t known_ms,
+             struct record *out, struct arena *a, struct kd_err *err);
+
+/* Rebuilds a person's believed snapshots from position (date, id) on: the
+ * snapshots there and after are superseded (by `trigger`, at now_iso), and
+ * every event of the person from that position on (cancelled ones left out,
+ * corrections applied) is applied again, each giving a new snapshot. The
+ * record just before the position and the one after the trigger event are
+ * returned in *before / *after (either may be left unset: found flags). */
+struct replay_out {
+    bool had_before, has_after;
+    struct record before, after;
+};
+int tl_replay(struct store *town, const char *atena, const char *date, int64_t id,
+              int64_t trigger, const char *now_iso, struct replay_out *out, struct arena *a,
+              struct kd_err *err);
+
+/* Issues the next number of a series ("atena", "setai"): a serial and its
+ * モジュラス11 check digit, as many digits as the town's setting. */
+int numbers_next(struct store *town, const char *series, char out[16], struct arena *a,
+                 struct kd_err *err);
+
+/* The subscribers (idou.c keeps the list). */
+int idou_notify(struct store *town, const struct idou_notice *n, struct kd_err *err);
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * query.c — reading the register: a person as of a date, a person's
+ * history, a household as of a date, the event feed.
+ */
+#include "residents/internal.h"
+
+#include "residents/zokugara.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int residents_person_as_of(struct store *town, const char *atena, const char *date,
+                           int64_t known_ms, struct record *out, struct arena *a,
+                           struct kd_err *err)
+{
+    int found = tl_as_of(town, atena, date, known_ms, out, a, err);
+    if (found < 0)
+        return -1;
+    if (found == 0)
+        return kd_fail(err, KD_NOT_FOUND, "atena", "no record of %s on %s", atena, date);
+    return 0;
+}
+
+static const char SQL_HISTORY[] =
+    "SELECT v.atena, v.rireki, v.idou_id, v.valid_from, v.recorded_at" RECORD_VCOLUMNS_SQL ","
+    " i.kind, coalesce(s.superseded_at, '')"
+    " FROM resident_versions v JOIN idou i ON i.id = v.idou_id"
+    " LEFT JOIN version_supersessions s ON s.atena = v.atena AND s.rireki = v.rireki"
+    " WHERE v.atena = ? ORDER BY v.rireki";
+
+int residents_person_history(struct store *town, const char *atena, version_fn each, void *ctx,
+                             struct arena *a, struct kd_err *err)
+{
+    struct store_stmt *st = store_prepare(town, SQL_HISTORY, err);
+    if (!st)
+        return -1;
+    store_bind_str(st, 1, atena);
+    int count = 0;
+    enum store_step rc;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        struct version_info v;
+        record_clear(&v.r);
+        size_t n;
+        const char *t = store_col_text(st, 0, &n);
+        v.r.atena = arena_strndup(a, t, n);
+        v.r.rireki = store_col_i64(st, 1);
+        v.r.idou_id = store_col_i64(st, 2);
+        t = store_col_text(st, 3, &n);
+        v.r.valid_from = arena_strndup(a, t, n);
+        t = store_col_text(st, 4, &n);
+        v.r.recorded_at = arena_strndup(a, t, n);
+        int next = record_read(st, 5, &v.r, a);
+        t = store_col_text(st, next, &n);
+        v.idou_kind = arena_strndup(a, t, n);
+        t = store_col_text(st, next + 1, &n);
+        v.superseded_at = arena_strndup(a, t, n);
+        if (next < 0 || !v.r.atena || !v.idou_kind || !v.superseded_at) {
+            store_reset(st);
+            return kd_fail(err, KD_INTERNAL, NULL, "out of memory reading history");
+        }
+        if (each(ctx, &v) < 0) {
+            store_reset(st);
+            return -1;
+        }
+        count++;
+    }
+    store_reset(st);
+    return rc == STORE_DONE ? count : -1;
+}
+
+/* The standard's order of household members (5.2). */
+static int member_order(const void *pa, const void *pb)
+{
+    const struct record *a = pa, *b = pb;
+    int ra = zokugara_rank(a->zokugara), rb = zokugara_rank(b->zokugara);
+    if (ra != rb)
+        return ra < rb ? -1 : 1;
+    int c = strcmp(a->birth, b->birth);
+    if (c)
+        return c;
+    return strcmp(a->atena, b->atena);
+}
+
+enum { MAX_CANDIDATES = 256 };
+
+static const char SQL_EVER_IN[] =
+    "SELECT DISTINCT atena FROM resident_versions WHERE setai = ? ORDER BY atena LIMIT 256";
+
+int residents_household_as_of(struct store *town, const char *setai, const char *date,
+                              int64_t known_ms, member_fn each, void *ctx, struct arena *a,
+                              struct kd_err *err)
+{
+    /* Everyone who was ever in the household, then who is in it on the date. */
+    struct store_stmt *st = store_prepare(town, SQL_EVER_IN, err);
+    if (!st)
+        return -1;
+    store_bind_str(st, 1, setai);
+    const char **who = arena_alloc(a, MAX_CANDIDATES * sizeof *who);
+    struct record *members = arena_alloc(a, MAX_CANDIDATES * sizeof *members);
+    if (!who || !members) {
+        store_reset(st);
+        return kd_fail(err, KD_INTERNAL, NULL, "out of memory");
+    }
+    int candidates = 0;
+    enum store_step rc;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        size_t n;
+        const char *t = store_col_text(st, 0, &n);
+        who[candidates++] = arena_strndup(a, t, n);
+    }
+    store_reset(st);
+    if (rc != STORE_DONE)
+        return -1;
+    int count = 0;
+    for (int i = 0; i < candidates; i++) {
+        struct record r;
+        int found = tl_as_of(town, who[i], date, known_ms, &r, a, err);
+        if (found < 0)
+            return -1;
+        if (found && strcmp(r.setai, setai) == 0 && strcmp(r.status, "resident") == 0)
+            members[count++] = r;
+    }
+    qsort(members, (size_t)count, sizeof *members, member_order);
+    for (int i = 0; i < count; i++)
+        if (each(ctx, &members[i]) < 0)
+            return -1;
+    return count;
+}
+
+static const char SQL_FEED[] =
+    "SELECT i.id, i.kind, i.idou_date, i.recorded_at, coalesce(i.target, 0),"
+    " (SELECT group_concat(atena, ' ') FROM idou_subjects s WHERE s.idou_id = i.id)"
+    " FROM idou i WHERE i.id > ? ORDER BY i.id LIMIT ?";
+
+int residents_feed(struct store *town, int64_t after, int limit, feed_fn each, void *ctx,
+                   struct arena *a, struct kd_err *err)
+{
+    struct store_stmt *st = store_prepare(town, SQL_FEED, err);
+    if (!st)
+        return -1;
+    store_bind_i64(st, 1, after);
+    store_bind_i64(st, 2, limit);
+    int count = 0;
+    enum store_step rc;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        struct feed_event e = {0};
+        e.id = store_col_i64(st, 0);
+        const struct idou_kind *k = idou_kind_find(store_col_text(st, 1, NULL));
+        e.kind = k ? k->code : "";
+        e.label = k ? k->label : "";
+        e.cls = k ? idou_class_label(k->cls) : "";
+        size_t n;
+        const char *t = store_col_text(st, 2, &n);
+        e.idou_date = arena_strndup(a, t, n);
+        t = store_col_text(st, 3, &n);
+        e.recorded_at = arena_strndup(a, t, n);
+        int64_t target = store_col_i64(st, 4);
+        e.cancels = target && k && strcmp(k->code, "torikeshi") == 0
+                        ? arena_printf(a, "%lld", (long long)target)
+                        : "";
+        /* Subjects: a space-separated list, split in place. */
+        t = store_col_text(st, 5, &n);
+        char *list = arena_strndup(a, t, n);
+        e.atena = arena_alloc(a, (n / 2 + 1) * sizeof *e.atena);
+        if (!e.idou_date || !e.recorded_at || !list || !e.atena) {
+            store_reset(st);
+            return kd_fail(err, KD_INTERNAL, NULL, "out of memory");
+        }
+        for (char *p = list; *p;) {
+            e.atena[e.count++] = p;
+            char *sp = strchr(p, ' ');
+            if (!sp)
+                break;
+            *sp = '\0';
+            p = sp + 1;
+        }
+        if (each(ctx, &e) < 0) {
+            store_reset(st);
+            return -1;
+        }
+        count++;
+    }
+    store_reset(st);
+    return rc == STORE_DONE ? count : -1;
+}

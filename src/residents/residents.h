@@ -1,0 +1,157 @@
+/*
+ * residents.h — 住民基本台帳: one town's resident register.
+ *
+ * The register is event-sourced and append-only (docs/residents.md):
+ *
+ *   idou                  every 異動 (event) as submitted and validated: its
+ *                         kind, 異動日 (valid time), 届出日, 処理日時 (recorded
+ *                         time) and body; never changed.
+ *   resident_versions     full snapshots of a person's record (struct
+ *                         record), key 宛名番号 + 履歴番号, each made by one
+ *                         異動 and true from its 異動日; never changed.
+ *   version_supersessions when a 異動 arrives out of order (backdated), or an
+ *                         earlier one is corrected (誤記修正) or cancelled
+ *                         (異動の取消し), the later snapshots of the persons it
+ *                         touches are recorded here as superseded, and
+ *                         recomputed snapshots are appended.
+ *
+ * So a person can be read as of any date (valid time) as it is known now, or
+ * as it was known at any earlier instant (recorded time). Removed residents
+ * are kept: their last snapshot has status "removed" (除票).
+ *
+ * Every function works on one town's connection and joins the caller's write
+ * transaction when one is open. Nothing here writes the audit log: callers
+ * (the API) record who read or changed whose data.
+ */
+#ifndef KYODO_RESIDENTS_RESIDENTS_H
+#define KYODO_RESIDENTS_RESIDENTS_H
+
+#include "base/arena.h"
+#include "base/err.h"
+#include "residents/record.h"
+#include "store/store.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+extern const struct store_schema residents_schema;
+
+enum idou_class {
+    IDOU_KISAI, /* 記載: records are created */
+    IDOU_SHOJO, /* 消除: records become 除票 */
+    IDOU_SHUSEI /* 修正: records change */
+};
+
+/* What a kind of 異動 needs and allows. */
+enum idou_flags {
+    IDOU_NEW_PERSONS = 1 << 0,  /* persons[]: the records it creates */
+    IDOU_SUBJECTS = 1 << 1,     /* subjects[]: the existing records it changes */
+    IDOU_ONE_SUBJECT = 1 << 2,  /* exactly one subject */
+    IDOU_FUTURE_OK = 1 << 3,    /* 異動日 may be after today (転出 only, 4.0.3) */
+    IDOU_UNKNOWN_DATE = 1 << 4, /* 異動日 may be 不詳 (出生, 死亡) */
+    IDOU_JAPANESE = 1 << 5,     /* for 日本人住民 only */
+    IDOU_FOREIGN = 1 << 6,      /* for 外国人住民 only */
+    IDOU_TARGET = 1 << 7,       /* names an earlier 異動 (誤記修正, 取消し) */
+    IDOU_HOUSEHOLD = 1 << 8,    /* may name a household to join (setai) */
+};
+
+struct idou_kind {
+    const char *code;  /* stable id in the API: "kokunai_tennyu" */
+    const char *label; /* 異動事由: 国内転入 */
+    enum idou_class cls;
+    unsigned flags;
+    const char *changes; /* fields allowed in changes{}, space-separated ("" none) */
+};
+
+extern const struct idou_kind idou_kinds[];
+extern const int idou_kind_count;
+const struct idou_kind *idou_kind_find(const char *code);
+const char *idou_class_label(enum idou_class c); /* 記載, 消除, 修正 */
+
+/* Who is recording the event (for the event row; the audit log is the
+ * caller's). */
+struct idou_actor {
+    const char *user_login;
+    const char *request_id;
+    int64_t now_ms;   /* the recorded time */
+    const char *today; /* today in Japan, ISO: 異動日 may not be later (except 転出) */
+};
+
+struct idou_result {
+    int64_t idou_id;
+    int count;             /* persons whose records changed */
+    const char **atena;    /* their 宛名番号 (arena) */
+    const char *new_setai; /* a household the event created, or NULL */
+};
+
+/*
+ * Records a 異動 given as a JSON object (the API body, see docs/residents.md
+ * for each kind's fields): validates it against the register as of its
+ * 異動日 (state, dates, household consistency), stores it, appends the
+ * persons' new snapshots (recomputing later ones when it is backdated, a
+ * correction or a cancellation), and tells the subscribers. All in one write
+ * transaction, all or nothing. Errors name the field ("persons[1].birth",
+ * "subjects[0].atena", "idou_date") and say why; KD_NOT_FOUND for a 宛名番号
+ * or target that does not exist; KD_CONFLICT when the register's state
+ * forbids the event (a 転居 of someone removed).
+ */
+int residents_record_idou(struct store *town, json_t *body, const struct idou_actor *who,
+                          struct idou_result *out, struct arena *a, struct kd_err *err);
+
+/* A person's record as of `date` (ISO; valid time), as known at `known_ms`
+ * (recorded time; 0 = now). KD_NOT_FOUND if the person had no record yet on
+ * that date, or is unknown. */
+int residents_person_as_of(struct store *town, const char *atena, const char *date,
+                           int64_t known_ms, struct record *out, struct arena *a,
+                           struct kd_err *err);
+
+/* Every snapshot of a person, in 履歴番号 order, each with the 異動 that made
+ * it and whether it is superseded (and when). */
+struct version_info {
+    struct record r;
+    const char *idou_kind; /* code */
+    const char *superseded_at; /* "" if still believed */
+};
+typedef int (*version_fn)(void *ctx, const struct version_info *v);
+int residents_person_history(struct store *town, const char *atena, version_fn each, void *ctx,
+                             struct arena *a, struct kd_err *err);
+
+/* The members of a household as of `date`, in the standard's order (世帯主,
+ * 配偶者, 子 by birth …). Returns the count (0: no such household then). */
+typedef int (*member_fn)(void *ctx, const struct record *r);
+int residents_household_as_of(struct store *town, const char *setai, const char *date,
+                              int64_t known_ms, member_fn each, void *ctx, struct arena *a,
+                              struct kd_err *err);
+
+/* The event feed: events with id > after, oldest first, at most limit. */
+struct feed_event {
+    int64_t id;
+    const char *kind, *label, *cls;
+    const char *idou_date, *recorded_at;
+    const char *cancels; /* "" or the cancelled event's id */
+    int count;
+    const char **atena;
+};
+typedef int (*feed_fn)(void *ctx, const struct feed_event *e);
+int residents_feed(struct store *town, int64_t after, int limit, feed_fn each, void *ctx,
+                   struct arena *a, struct kd_err *err);
+
+/*
+ * Subscribers: other modules (seals now; insurance, allowances later) are
+ * told of every 異動 inside its transaction, with each affected person's
+ * snapshot before and after, and may refuse it (their error aborts the
+ * whole 異動) or write their own consequences (a seal abolished when its
+ * owner moves out). Register at start, before any thread records events.
+ */
+struct idou_notice {
+    int64_t idou_id;
+    const struct idou_kind *kind;
+    const char *idou_date;
+    const struct record *before; /* NULL when the event created the record */
+    const struct record *after;
+};
+typedef int (*idou_subscriber)(struct store *town, const struct idou_notice *n, struct kd_err *err);
+int residents_subscribe(idou_subscriber fn);
+
+#endif
