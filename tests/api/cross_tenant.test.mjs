@@ -215,3 +215,35 @@ test('A\'s auditor sees only A\'s entries; B\'s log holds nothing of A\'s reques
     assert.equal(v.json.ok, true, v.text);
   }
 });
+
+test('the register: each town numbers its own people; B never sees or changes A\'s', async () => {
+  const clerkA = await k.as(A, 'residents_clerk');
+  const clerkB = await k.as(B, 'residents_clerk');
+  const moveIn = (shimei, shimei_kana) => ({ kind: 'kokunai_tennyu', idou_date: '2025-01-01',
+    changes: { postcode: '3770424', address: '群馬県吾妻郡1番地', prev_address: '前橋市' },
+    persons: [{ kind: 'japanese', shimei, shimei_kana, birth: '1990-01-01', sex: 1, zokugara: '世帯主' }] });
+  const a1 = await asA(clerkA, 'POST', '/api/v1/residents/idou', moveIn('甲 太郎', 'コウ タロウ'));
+  const a2 = await asA(clerkA, 'POST', '/api/v1/residents/idou', moveIn('甲 次郎', 'コウ ジロウ'));
+  const b1 = await clerkB.post('/api/v1/residents/idou', moveIn('乙 花子', 'オツ ハナコ'));
+  for (const r of [a1, a2, b1]) assert.equal(r.status, 201, r.text);
+  // The same first number in both towns: in B it is B's own person.
+  assert.equal(b1.json.atena[0], a1.json.atena[0], 'numbers are issued per town');
+  for (const path of [`/api/v1/persons/${a1.json.atena[0]}?as_of=2025-06-01`, `/api/v1/persons/${a1.json.atena[0]}/history`,
+    `/api/v1/households/${a1.json.new_setai}?as_of=2025-06-01`]) {
+    const r = await clerkB.get(path);
+    assert.equal(r.status, 200, r.text);
+    assert.ok(r.text.includes('乙 花子') && !r.text.includes('甲 太郎'), `${path} in B shows B's own person`);
+  }
+  // A number only A has issued names nobody in B: 404 on every route.
+  const [onlyA] = a2.json.atena;
+  for (const path of [`/api/v1/persons/${onlyA}`, `/api/v1/persons/${onlyA}/history`, `/api/v1/households/${a2.json.new_setai}`])
+    assertError(await clerkB.get(path), 404, 'not_found');
+  assertError(await clerkB.post('/api/v1/residents/idou', { kind: 'shibou', idou_date: '2025-06-01', subjects: [{ atena: onlyA }] }),
+    404, 'not_found', 'subjects[0].atena');
+  assert.equal((await clerkA.get(`/api/v1/persons/${onlyA}?as_of=2025-06-02`)).json.status, 'resident');
+  // Each feed holds its own town's events; B's log holds nothing of A's people.
+  assert.deepEqual((await clerkB.get('/api/v1/events')).json.items.map((e) => e.atena), [[b1.json.atena[0]]]);
+  assert.equal((await clerkA.get('/api/v1/events')).json.items.length, 2);
+  const logB = JSON.stringify((await auditorB.get('/api/v1/audit?limit=500')).json.items);
+  assert.ok(!logB.includes(onlyA), 'A\'s person is not in B\'s log');
+});

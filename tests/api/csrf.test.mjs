@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { startKyodo, assertError, operations, Client } from '../lib/harness.mjs';
 
 const A = '104213';
-let k, admin, admin2, operator, otherId, usersBefore;
+let k, admin, admin2, operator, clerk, otherId, usersBefore;
 
 // Who may use each state-changing route, and a body the route accepts (so
 // that with the right token the request goes through and changes something).
@@ -19,6 +19,7 @@ const OWNER = {
   'POST /api/v1/users': 'admin',
   'PATCH /api/v1/users/{id}': 'admin',
   'PUT /api/v1/users/{id}/password': 'admin',
+  'POST /api/v1/residents/idou': 'residents_clerk',
 };
 
 const stateChanging = () => operations().filter(
@@ -29,6 +30,7 @@ before(async () => {
   admin = await k.as(A, 'admin');
   admin2 = await k.as(A, 'admin'); // a second, valid session of the same user
   operator = await k.as(A, 'operator');
+  clerk = await k.as(A, 'residents_clerk');
   const list = await admin.get('/api/v1/users');
   otherId = list.json.items.find((u) => u.login === 'tax-clerk').id;
   usersBefore = list.json.items;
@@ -47,6 +49,9 @@ function sampleBody(key) {
     case 'POST /api/v1/users': return { login: 'csrf-user', name: 'x', role: 'tax_clerk', password: 'csrf-user-password' };
     case 'PATCH /api/v1/users/{id}': return { name: 'renamed by csrf' };
     case 'PUT /api/v1/users/{id}/password': return { password: 'csrf-reset-password' };
+    case 'POST /api/v1/residents/idou': return { kind: 'kokunai_tennyu', idou_date: '2025-01-01',
+      changes: { postcode: '3770424', address: '中之条町1番地', prev_address: '前橋市' },
+      persons: [{ kind: 'japanese', shimei: '越権 太郎', shimei_kana: 'エッケン タロウ', birth: '1990-01-01', sex: 1, zokugara: '世帯主' }] };
     default: return undefined;
   }
 }
@@ -58,7 +63,7 @@ test('the contract lists exactly the state-changing routes this test knows', () 
 test('every state-changing route: no token, empty token, wrong token, another session\'s token → 403 csrf_failed', async () => {
   for (const op of stateChanging()) {
     const key = `${op.method} ${op.path}`;
-    const c = OWNER[key] === 'operator' ? operator : admin;
+    const c = { operator, residents_clerk: clerk }[OWNER[key]] ?? admin;
     const path = concrete(op.path);
     const body = sampleBody(key);
     const bad = {
@@ -84,6 +89,8 @@ test('every state-changing route: no token, empty token, wrong token, another se
 });
 
 test('nothing was changed by the refused requests', async () => {
+  // No 異動 was recorded.
+  assert.equal((await clerk.get('/api/v1/events')).json.items.length, 0);
   // Sessions still alive (DELETE /session and the password change did not run).
   assert.equal((await admin.get('/api/v1/me')).status, 200);
   assert.equal((await admin2.get('/api/v1/me')).status, 200);
@@ -130,14 +137,22 @@ test('with the right token the same requests go through', async () => {
 
 test('reads need no token', async () => {
   const reads = operations().filter((op) => op.method === 'GET' && !op.public);
-  const readers = { admin, operator, auditor: await k.as(A, 'auditor') };
+  const readers = { admin, operator, auditor: await k.as(A, 'auditor'), residents_clerk: clerk };
   const who = {
     '/api/v1/tenants': 'operator', '/api/v1/tenants/{code}': 'operator',
     '/api/v1/audit': 'auditor', '/api/v1/audit/verify': 'auditor',
+    '/api/v1/residents/idou-kinds': 'residents_clerk', '/api/v1/events': 'residents_clerk',
+    '/api/v1/persons/{atena}': 'residents_clerk', '/api/v1/persons/{atena}/history': 'residents_clerk',
+    '/api/v1/households/{setai}': 'residents_clerk',
   };
+  // A person and household to read.
+  const moved = await clerk.post('/api/v1/residents/idou', sampleBody('POST /api/v1/residents/idou'));
+  assert.equal(moved.status, 201, moved.text);
+  const ids = { '{atena}': moved.json.atena[0], '{setai}': moved.json.new_setai };
   for (const op of reads) {
     const c = readers[who[op.path] ?? 'admin'];
-    const r = await c.get(concrete(op.path), { csrf: false });
+    const path = concrete(op.path).replace(/\{atena\}|\{setai\}/g, (m) => ids[m]);
+    const r = await c.get(path, { csrf: false });
     assert.equal(r.status, 200, `${op.path}: ${r.text}`);
   }
   // Public routes take no session and no token, sign-in included.

@@ -32,6 +32,12 @@ const TABLE = {
   'PUT /api/v1/users/{id}/password': { roles: ['admin'], status: 400 },
   'GET /api/v1/audit': { roles: ['auditor'], status: 200 },
   'GET /api/v1/audit/verify': { roles: ['auditor', 'operator'], status: 200 },
+  'GET /api/v1/residents/idou-kinds': { roles: ['residents_clerk'], status: 200 },
+  'POST /api/v1/residents/idou': { roles: ['residents_clerk'], status: 400, code: 'missing_field' },
+  'GET /api/v1/persons/{atena}': { roles: ['residents_clerk'], status: 404 },
+  'GET /api/v1/persons/{atena}/history': { roles: ['residents_clerk'], status: 404 },
+  'GET /api/v1/households/{setai}': { roles: ['residents_clerk'], status: 404 },
+  'GET /api/v1/events': { roles: ['residents_clerk', 'tax_clerk', 'welfare_clerk'], status: 200 },
 };
 
 const MENU = {
@@ -56,7 +62,8 @@ before(async () => {
 after(async () => { await k.stop(); });
 
 const ops = () => operations().map((op) => ({ ...op, key: `${op.method} ${op.path}` }));
-const concrete = (path) => path.replace('{code}', A).replace('{id}', String(adminId));
+const concrete = (path) => path.replace('{code}', A).replace('{id}', String(adminId))
+  .replace('{atena}', '9999999999').replace('{setai}', '9999999999'); // nobody: allowed roles get 404
 // A probe body: empty for writes, so an allowed request stops at validation
 // (400) and changes nothing.
 const probe = (c, op, opts = {}) =>

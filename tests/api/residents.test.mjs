@@ -1,0 +1,326 @@
+// 住民基本台帳 over the API: every 異動 category, reads as of dates across a
+// sequence of moves, backdated events, corrections and cancellations, the
+// households' order, the feed, 個人番号 masking, the audit of each read and
+// write, and bad input that leaves nothing half-written.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startKyodo, assertError } from '../lib/harness.mjs';
+
+const A = '104213';
+let k, clerk, tax, auditor;
+
+const ADDR1 = { postcode: '3770424', address: '群馬県吾妻郡中之条町大字中之条町1000番地' };
+const ADDR2 = { postcode: '3770423', address: '群馬県吾妻郡中之条町大字伊勢町2000番地', katagaki: 'コーポ伊勢101' };
+const ADDR3 = { postcode: '3770431', address: '群馬県吾妻郡中之条町大字折田300番地' };
+
+const taroP = { kind: 'japanese', shimei: '山田 太郎', shimei_kana: 'ヤマダ タロウ', birth: '1980-05-05', sex: 1,
+  zokugara: '世帯主', honseki: '群馬県高崎市八幡町1番地', hittousha: '山田 太郎', kojin_bango: '123456789018',
+  jumin_code: '24727059608' };
+const hanakoP = { kind: 'japanese', shimei: '山田 花子', shimei_kana: 'ヤマダ ハナコ', birth: '1982-07-07', sex: 2, zokugara: '妻' };
+
+const idou = (body) => clerk.post('/api/v1/residents/idou', body);
+// HTTP header values are bytes: send UTF-8 the way a browser does.
+const purpose = (s) => ({ 'X-Kyodo-Purpose': Buffer.from(s, 'utf8').toString('latin1') });
+async function ok(body) {
+  const r = await idou(body);
+  assert.equal(r.status, 201, `${body.kind}: ${r.text}`);
+  return r.json;
+}
+const asOf = async (atena, date) => (await clerk.get(`/api/v1/persons/${atena}?as_of=${date}`));
+
+let taro, hanako, ichiro, setai;
+
+before(async () => {
+  k = await startKyodo({ towns: [[A, '中之条町']] });
+  clerk = await k.as(A, 'residents_clerk');
+  tax = await k.as(A, 'tax_clerk');
+  auditor = await k.as(A, 'auditor');
+});
+after(async () => { await k.stop(); });
+
+test('the kinds: every category of the standard, each with its label', async () => {
+  const r = await clerk.get('/api/v1/residents/idou-kinds');
+  assert.equal(r.status, 200);
+  const labels = r.json.items.map((i) => i.label);
+  for (const l of ['国内転入', '国外転入', '出生', '職権記載', '職権記載（帰化等）', '職権記載（国籍喪失）',
+    '国内転出', '国外転出', '死亡', '職権消除', '職権消除（帰化等）', '職権消除（国籍喪失）',
+    '転居', '世帯分離', '世帯合併', '世帯変更', '世帯主変更', '旧氏の記載・変更・削除', '通称の記載・削除',
+    '個人番号の変更', '住民票コードの変更', '誤記修正', '異動の取消し'])
+    assert.ok(labels.includes(l), `missing ${l}`);
+  assert.deepEqual([...new Set(r.json.items.map((i) => i.class))].sort(), ['修正', '消除', '記載']);
+  // Other roles cannot use the register.
+  assertError(await tax.get('/api/v1/residents/idou-kinds'), 403, 'forbidden');
+});
+
+test('国内転入 of a household, 出生 into it, 転居 of the household: each date reads right', async () => {
+  let r = await ok({ kind: 'kokunai_tennyu', idou_date: '2020-04-01', todoke_date: '2020-04-03',
+    changes: { ...ADDR1, prev_postcode: '3700001', prev_address: '群馬県高崎市八幡町1番地' },
+    persons: [taroP, hanakoP] });
+  [taro, hanako] = r.atena;
+  setai = r.new_setai;
+  assert.match(taro, /^[0-9]{10}$/);
+  assert.match(setai, /^[0-9]{10}$/);
+  r = await ok({ kind: 'shussei', idou_date: '2021-06-10', todoke_date: '2021-06-12', setai,
+    persons: [{ kind: 'japanese', shimei: '山田 一郎', shimei_kana: 'ヤマダ イチロウ', sex: 1, zokugara: '子' }] });
+  [ichiro] = r.atena;
+  await ok({ kind: 'tenkyo', idou_date: '2023-03-01', subjects: [{ atena: taro }, { atena: hanako }, { atena: ichiro }],
+    changes: ADDR2 });
+  await ok({ kind: 'tenkyo', idou_date: '2025-10-20', subjects: [{ atena: taro }, { atena: hanako }, { atena: ichiro }],
+    changes: ADDR3 });
+
+  const expect = [
+    ['2020-03-31', taro, null], ['2020-04-01', taro, ADDR1.address], ['2021-06-09', ichiro, null],
+    ['2021-06-10', ichiro, ADDR1.address], ['2022-12-31', taro, ADDR1.address], ['2023-03-01', taro, ADDR2.address],
+    ['2024-06-30', hanako, ADDR2.address], ['2025-10-19', ichiro, ADDR2.address], ['2025-10-20', ichiro, ADDR3.address],
+  ];
+  for (const [date, who, address] of expect) {
+    const p = await asOf(who, date);
+    if (address === null) { assertError(p, 404, 'not_found'); continue; }
+    assert.equal(p.status, 200, p.text);
+    assert.equal(p.json.address, address, `${who} on ${date}`);
+    assert.equal(p.json.status, 'resident');
+  }
+  const i = (await asOf(ichiro, '2022-01-01')).json;
+  assert.equal(i.birth, '2021-06-10', '出生: the 異動日 is the date of birth');
+  assert.equal(i.setai, setai);
+  assert.equal(i.address_fixed, '2021-06-10');
+  const t = (await asOf(taro, '2024-01-01')).json;
+  assert.equal(t.address_fixed, '2023-03-01', '転居 sets 住所を定めた年月日');
+  assert.equal(t.became_resident, '2020-04-01');
+  assert.equal(t.prev_address, '群馬県高崎市八幡町1番地');
+  assert.equal(t.katagaki, 'コーポ伊勢101');
+});
+
+test('the household in the standard order, as of a date', async () => {
+  const r = await clerk.get(`/api/v1/households/${setai}?as_of=2024-01-01`);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.members.map((m) => m.zokugara), ['世帯主', '妻', '子']);
+  const before = await clerk.get(`/api/v1/households/${setai}?as_of=2021-01-01`);
+  assert.deepEqual(before.json.members.map((m) => m.shimei), ['山田 太郎', '山田 花子']);
+  assertError(await clerk.get(`/api/v1/households/${setai}?as_of=2019-01-01`), 404, 'not_found');
+});
+
+test('個人番号 is masked unless shown on purpose, and the showing is audited', async () => {
+  let r = await clerk.get(`/api/v1/persons/${taro}`);
+  assert.equal(r.json.kojin_bango, '************');
+  assert.equal(r.json.kojin_bango_shown, false);
+  assertError(await clerk.get(`/api/v1/persons/${taro}?mynumber=show`), 400, 'missing_field', 'X-Kyodo-Purpose');
+  r = await clerk.get(`/api/v1/persons/${taro}?mynumber=show`, { headers: purpose('本人確認') });
+  assert.equal(r.json.kojin_bango, '123456789018');
+  const log = (await auditor.get(`/api/v1/audit?subject=${taro}&action=resident.read&limit=5`)).json.items;
+  assert.equal(log[0].purpose, '本人確認');
+  assert.match(log[0].detail, /個人番号 shown/);
+  assert.ok(!JSON.stringify(log).includes('123456789018'), '個人番号 is never in the audit log');
+});
+
+test('世帯分離, 世帯変更, 世帯合併 and 世帯主変更 keep households consistent', async () => {
+  // Hanako and Ichiro split off into a new household.
+  let r = await ok({ kind: 'setai_bunri', idou_date: '2025-11-01',
+    subjects: [{ atena: hanako, zokugara: '世帯主' }, { atena: ichiro, zokugara: '子' }] });
+  const second = r.new_setai;
+  assert.ok(second && second !== setai);
+  assert.equal((await asOf(hanako, '2025-11-01')).json.setai, second);
+  assert.equal((await asOf(hanako, '2025-10-31')).json.setai, setai);
+  // Ichiro moves back (世帯変更); then the rest joins (世帯合併).
+  await ok({ kind: 'setai_henko', idou_date: '2025-11-02', setai, subjects: [{ atena: ichiro, zokugara: '子' }] });
+  await ok({ kind: 'setai_gappei', idou_date: '2025-11-03', setai, subjects: [{ atena: hanako, zokugara: '妻' }] });
+  r = await clerk.get(`/api/v1/households/${setai}?as_of=2025-11-03`);
+  assert.deepEqual(r.json.members.map((m) => m.shimei), ['山田 太郎', '山田 花子', '山田 一郎']);
+  assertError(await clerk.get(`/api/v1/households/${second}?as_of=2025-11-03`), 404, 'not_found');
+  // 世帯主変更: the whole household, exactly one head.
+  assertError(await idou({ kind: 'setainushi_henko', idou_date: '2025-11-04',
+    subjects: [{ atena: taro, zokugara: '夫' }, { atena: hanako, zokugara: '世帯主' }] }), 400, 'invalid_value', 'subjects');
+  await ok({ kind: 'setainushi_henko', idou_date: '2025-11-04',
+    subjects: [{ atena: taro, zokugara: '夫' }, { atena: hanako, zokugara: '世帯主' }, { atena: ichiro, zokugara: '子' }] });
+  r = await clerk.get(`/api/v1/households/${setai}?as_of=2025-11-04`);
+  assert.deepEqual(r.json.members.map((m) => `${m.shimei}:${m.zokugara}`), ['山田 花子:世帯主', '山田 太郎:夫', '山田 一郎:子']);
+  // A 転居 moves the whole household.
+  assertError(await idou({ kind: 'tenkyo', idou_date: '2025-11-05', subjects: [{ atena: taro }], changes: ADDR1 }),
+    400, 'invalid_value', 'subjects');
+});
+
+test('name, 旧氏, 個人番号 and 住民票コード changes; 通称 is for 外国人住民 only', async () => {
+  await ok({ kind: 'kyuuji', idou_date: '2025-11-10', subjects: [{ atena: hanako }], changes: { kyuuji: '佐藤', kyuuji_kana: 'サトウ' } });
+  assert.equal((await asOf(hanako, '2025-11-10')).json.kyuuji, '佐藤');
+  assert.equal((await asOf(hanako, '2025-11-09')).json.kyuuji, '');
+  assertError(await idou({ kind: 'tsusho', idou_date: '2025-11-10', subjects: [{ atena: hanako }], changes: { tsusho: '花' } }),
+    409, 'conflict');
+  assertError(await idou({ kind: 'kojin_bango_henko', idou_date: '2025-11-10', subjects: [{ atena: taro }],
+    changes: { kojin_bango: '123456789012' } }), 400, 'invalid_value', 'changes.kojin_bango');
+  await ok({ kind: 'kojin_bango_henko', idou_date: '2025-11-10', subjects: [{ atena: taro }], changes: { kojin_bango: '983205673214' } });
+  await ok({ kind: 'jumin_code_henko', idou_date: '2025-11-10', subjects: [{ atena: taro }], changes: { jumin_code: '12345678903' } });
+  const t = (await clerk.get(`/api/v1/persons/${taro}?as_of=2025-11-10&mynumber=show`, { headers: purpose('確認') })).json;
+  assert.equal(t.kojin_bango, '983205673214');
+  assert.equal(t.jumin_code, '12345678903');
+  await ok({ kind: 'shimei_henko', idou_date: '2025-11-11', subjects: [{ atena: ichiro }], changes: { shimei: '山田 壱郎', shimei_kana: 'ヤマダ イチロウ' } });
+  assert.equal((await asOf(ichiro, '2025-11-11')).json.shimei, '山田 壱郎');
+  assert.equal((await asOf(ichiro, '2025-11-10')).json.shimei, '山田 一郎');
+});
+
+test('外国人住民: 国外転入 with 在留資格, 通称, 国外転出', async () => {
+  const lin = await ok({ kind: 'kokugai_tennyu', idou_date: '2024-04-01', changes: { ...ADDR1, prev_address: '中国 上海市' },
+    persons: [{ kind: 'foreign', shimei: '林 美玲', shimei_kana: 'リン メイリン', alpha_name: 'LIN MEILING', birth: '1995-02-03', sex: 2,
+      zokugara: '世帯主', nationality: '中国', zairyu_kubun: '中長期在留者', zairyu_shikaku: '技術・人文知識・国際業務',
+      zairyu_kikan: '3年', zairyu_expiry: '2027-04-01', zairyu_card: 'AB12345678CD' }] });
+  const [atena] = lin.atena;
+  await ok({ kind: 'tsusho', idou_date: '2024-05-01', subjects: [{ atena }], changes: { tsusho: '林 美鈴', tsusho_kana: 'ハヤシ ミスズ' } });
+  assert.equal((await asOf(atena, '2024-05-01')).json.tsusho, '林 美鈴');
+  // Foreign-only items on a Japanese record and the other way round are refused.
+  assertError(await idou({ kind: 'kokunai_tennyu', idou_date: '2024-04-01', changes: ADDR1,
+    persons: [{ ...taroP, shimei: '鈴木 一', kojin_bango: '', jumin_code: '', nationality: '日本' }] }), 400, 'invalid_value', 'nationality');
+  // A 中長期在留者 needs the card number.
+  assertError(await idou({ kind: 'kokugai_tennyu', idou_date: '2024-04-01', changes: ADDR1,
+    persons: [{ kind: 'foreign', shimei: 'X', shimei_kana: 'エックス', birth: '1990-01-01', sex: 1, zokugara: '世帯主',
+      nationality: 'ベトナム', zairyu_kubun: '中長期在留者', zairyu_shikaku: '技能実習', zairyu_kikan: '1年', zairyu_expiry: '2025-01-01' }] }),
+  400, 'missing_field', 'persons[0].zairyu_card');
+  // 国外転出 dated ahead (allowed for 転出 only): resident until then.
+  await ok({ kind: 'kokugai_tenshutsu', idou_date: '2999-01-01', subjects: [{ atena }], changes: { dest_address: 'ベトナム ハノイ市' } });
+  assert.equal((await asOf(atena, '2998-12-31')).json.status, 'resident');
+  const gone = (await asOf(atena, '2999-01-01')).json;
+  assert.equal(gone.status, 'removed');
+  assert.equal(gone.removal, 'kokugai_tenshutsu');
+  assert.equal(gone.dest_address, 'ベトナム ハノイ市');
+});
+
+test('a backdated 死亡 that later events contradict is refused; one they allow recomputes the rest', async () => {
+  // Someone alone in a household, who moved in 2022 and moved within town in 2024.
+  const r = await ok({ kind: 'kokunai_tennyu', idou_date: '2022-01-10', changes: { ...ADDR1, prev_address: '東京都千代田区1番' },
+    persons: [{ kind: 'japanese', shimei: '高橋 進', shimei_kana: 'タカハシ ススム', birth: '1940-01-01', sex: 1, zokugara: '世帯主' }] });
+  const [susumu] = r.atena;
+  await ok({ kind: 'tenkyo', idou_date: '2024-02-01', subjects: [{ atena: susumu }], changes: ADDR2 });
+  // Died in 2023 (reported late)? The 2024 転居 of a dead person cannot be.
+  const refused = await idou({ kind: 'shibou', idou_date: '2023-05-01', subjects: [{ atena: susumu }] });
+  assertError(refused, 409, 'conflict');
+  assert.match(refused.json.error.message, /転居/);
+  assert.equal((await asOf(susumu, '2024-03-01')).json.status, 'resident', 'nothing half-written');
+  // Cancel the 転居 first (取消し), then the death can be recorded; the history keeps both.
+  const hist1 = (await clerk.get(`/api/v1/persons/${susumu}/history`)).json.versions;
+  const moveId = hist1.find((v) => v.idou_kind === 'tenkyo').record.idou_id;
+  await ok({ kind: 'torikeshi', idou_date: '2025-11-20', target: moveId });
+  assert.equal((await asOf(susumu, '2024-03-01')).json.address, ADDR1.address, 'the cancelled 転居 is gone');
+  await ok({ kind: 'shibou', idou_date: '2023-05-01', idou_date_text: '令和5年5月頃', subjects: [{ atena: susumu }] });
+  const dead = (await asOf(susumu, '2024-03-01')).json;
+  assert.equal(dead.status, 'removed');
+  assert.equal(dead.removal, 'shibou');
+  assert.equal(dead.removal_date, '2023-05-01');
+  assert.equal((await asOf(susumu, '2023-04-30')).json.status, 'resident');
+  // Every snapshot is kept; the superseded ones say when.
+  const hist = (await clerk.get(`/api/v1/persons/${susumu}/history`)).json.versions;
+  assert.deepEqual(hist.map((v) => v.record.rireki), hist.map((_, i) => i + 1), '履歴番号 1, 2, 3 … without gaps');
+  assert.ok(hist.some((v) => v.idou_kind === 'tenkyo' && v.superseded_at), 'the cancelled 転居 is superseded, not deleted');
+  // A cancelled event cannot be cancelled again, nor can a cancellation.
+  assertError(await idou({ kind: 'torikeshi', idou_date: '2025-11-20', target: moveId }), 409, 'conflict', 'target');
+});
+
+test('誤記修正 corrects what an event recorded, from its date, and the past as then known stays readable', async () => {
+  const r = await ok({ kind: 'kokunai_tennyu', idou_date: '2021-09-01', changes: { ...ADDR1, prev_address: '前橋市' },
+    persons: [{ kind: 'japanese', shimei: '佐々木 稔', shimei_kana: 'ササキ ミノル', birth: '1975-03-03', sex: 1, zokugara: '世帯主' }] });
+  const [minoru] = r.atena;
+  await ok({ kind: 'tenkyo', idou_date: '2022-09-01', subjects: [{ atena: minoru }], changes: ADDR2 });
+  const beforeCorrection = new Date().toISOString(); // with milliseconds, as recorded
+  await new Promise((res) => setTimeout(res, 1100));
+  const moveIn = (await clerk.get(`/api/v1/persons/${minoru}/history`)).json.versions[0].record.idou_id;
+  // The birth date was mistyped at the move-in.
+  await ok({ kind: 'goki_shusei', idou_date: '2025-11-21', target: moveIn, subjects: [{ atena: minoru }], changes: { birth: '1975-08-03' } });
+  assert.equal((await asOf(minoru, '2021-09-01')).json.birth, '1975-08-03');
+  assert.equal((await asOf(minoru, '2023-01-01')).json.birth, '1975-08-03', 'later snapshots carry the correction');
+  assert.equal((await asOf(minoru, '2023-01-01')).json.address, ADDR2.address, 'and keep their own changes');
+  const then = await clerk.get(`/api/v1/persons/${minoru}?as_of=2023-01-01&known_at=${beforeCorrection}`);
+  assert.equal(then.json.birth, '1975-03-03', 'as known before the correction');
+  // A correction names a subject of its target.
+  assertError(await idou({ kind: 'goki_shusei', idou_date: '2025-11-21', target: moveIn, subjects: [{ atena: taro }], changes: { birth: '1980-05-06' } }),
+    400, 'invalid_value', 'subjects[0].atena');
+});
+
+test('国内転出 then 転出確定; the 除票 stays readable; later changes to it are refused', async () => {
+  const r = await ok({ kind: 'kokunai_tennyu', idou_date: '2019-05-01', changes: { ...ADDR3, prev_address: '渋川市' },
+    persons: [{ kind: 'japanese', shimei: '中村 恵', shimei_kana: 'ナカムラ メグミ', birth: '1990-10-10', sex: 2, zokugara: '世帯主' }] });
+  const [megumi] = r.atena;
+  await ok({ kind: 'kokunai_tenshutsu', idou_date: '2025-06-30', todoke_date: '2025-06-20', subjects: [{ atena: megumi }],
+    changes: { dest_postcode: '3710001', dest_address: '群馬県前橋市大手町1番地（予定）' } });
+  let p = (await asOf(megumi, '2025-07-01')).json;
+  assert.equal(p.status, 'removed');
+  assert.equal(p.dest_confirmed, 0);
+  await ok({ kind: 'tenshutsu_kakutei', idou_date: '2025-07-10', subjects: [{ atena: megumi }],
+    changes: { dest_postcode: '3710001', dest_address: '群馬県前橋市大手町1番地' } });
+  p = (await asOf(megumi, '2025-07-10')).json;
+  assert.equal(p.dest_confirmed, 1);
+  assert.equal(p.dest_address, '群馬県前橋市大手町1番地');
+  // A 転居 of a removed record.
+  const moved = await idou({ kind: 'tenkyo', idou_date: '2025-08-01', subjects: [{ atena: megumi }], changes: ADDR1 });
+  assertError(moved, 409, 'conflict', 'subjects[0].atena');
+  assert.match(moved.json.error.message, /removed/);
+  // 職権記載 and 職権消除 exist as kinds of their own.
+  const s = await ok({ kind: 'shokken_kisai', idou_date: '2025-01-01', changes: ADDR1,
+    persons: [{ kind: 'japanese', shimei: '職権 記載', shimei_kana: 'ショッケン キサイ', birth: '1970-01-01', sex: 9, zokugara: '世帯主' }] });
+  await ok({ kind: 'shokken_shojo', idou_date: '2025-02-01', subjects: [{ atena: s.atena[0] }] });
+  assert.equal((await asOf(s.atena[0], '2025-02-01')).json.removal, 'shokken_shojo');
+});
+
+test('bad input: impossible dates, wrong check digits, future dates, overlong names, unknown kinds — nothing written', async () => {
+  const feedBefore = (await clerk.get('/api/v1/events?limit=1000')).json.items.length;
+  const base = { kind: 'kokunai_tennyu', idou_date: '2025-01-01', changes: { ...ADDR1, prev_address: 'x' },
+    persons: [{ kind: 'japanese', shimei: '田中 一', shimei_kana: 'タナカ ハジメ', birth: '1990-01-01', sex: 1, zokugara: '世帯主' }] };
+  const person = (extra) => ({ ...base, persons: [{ ...base.persons[0], ...extra }] });
+  const cases = [
+    [{ ...base, idou_date: '2025-02-30' }, 'invalid_value', 'idou_date'],
+    [{ ...base, idou_date: '2999-01-01' }, 'invalid_value', 'idou_date'],
+    [{ ...base, kind: 'tennyu' }, 'invalid_value', 'kind'],
+    [person({ birth: '1990-13-01' }), 'invalid_value', 'persons[0].birth'],
+    [person({ birth: '2026-01-01' }), 'invalid_value', 'persons[0].birth'],
+    [person({ kojin_bango: '123456789012' }), 'invalid_value', 'persons[0].kojin_bango'],
+    [person({ jumin_code: '12345678901' }), 'invalid_value', 'persons[0].jumin_code'],
+    [person({ shimei: '長'.repeat(101) }), 'too_long', 'persons[0].shimei'],
+    [person({ sex: 3 }), 'invalid_value', 'persons[0].sex'],
+    [person({ zokugara: '孫' }), 'invalid_value', 'persons[0].zokugara'],
+    [person({ zokugara: '子の子の子の子の子' }), 'invalid_value', 'persons[0].zokugara'],
+    [person({ status: 'removed' }), 'unknown_field', 'persons[0].status'],
+    [person({ shimei: undefined }), 'missing_field', 'persons[0].shimei'],
+    [{ ...base, persons: [] }, 'missing_field', 'persons'],
+    [{ ...base, changes: { prev_address: 'x' } }, 'missing_field', 'changes.address'],
+    [{ ...base, changes: { ...ADDR1, postcode: '377-0424' } }, 'too_long', 'changes.postcode'],
+    [{ ...base, changes: { ...ADDR1, postcode: '377042x' } }, 'invalid_value', 'changes.postcode'],
+    [{ ...base, subjects: [{ atena: taro }] }, 'unknown_field', 'subjects'],
+    [{ ...base, persons: [base.persons[0], { ...base.persons[0], shimei: '田中 二' }] }, 'invalid_value', 'persons[1].zokugara'],
+    [{ kind: 'tenkyo', idou_date: '2025-01-01', subjects: [{ atena: '9999999999' }], changes: ADDR1 }, 'not_found', 'subjects[0].atena'],
+    [{ kind: 'shibou', idou_date: '2025-01-01', subjects: [{ atena: taro }, { atena: hanako }] }, 'invalid_value', 'subjects'],
+    [{ kind: 'kokunai_tennyu', idou_date: '2025-01-01', setai: '0000000000', persons: base.persons }, 'not_found', 'setai'],
+    [{ kind: 'tenkyo', idou_date: '2025-01-01', idou_date_text: '頃', subjects: [{ atena: taro }], changes: ADDR1 }, 'invalid_value', 'idou_date_text'],
+  ];
+  for (const [body, code, field] of cases) {
+    const r = await idou(JSON.parse(JSON.stringify(body)));
+    assert.ok(r.status >= 400 && r.status < 500, `${field}: ${r.status} ${r.text}`);
+    assert.equal(r.json.error.code, code, `${field}: ${r.text}`);
+    assert.equal(r.json.error.field, field, r.text);
+  }
+  const feedAfter = (await clerk.get('/api/v1/events?limit=1000')).json.items.length;
+  assert.equal(feedAfter, feedBefore, 'no event was stored');
+});
+
+test('the feed: every event in order, cancellations name their target, readers audited', async () => {
+  const all = (await tax.get('/api/v1/events?limit=1000')).json;
+  assert.ok(all.items.length > 10);
+  assert.deepEqual(all.items.map((e) => e.id), [...all.items.map((e) => e.id)].sort((a, b) => a - b));
+  const page = (await tax.get(`/api/v1/events?after=${all.items[3].id}&limit=2`)).json;
+  assert.deepEqual(page.items.map((e) => e.id), [all.items[4].id, all.items[5].id]);
+  assert.equal(page.next_after, all.items[5].id);
+  assert.ok(all.items.some((e) => e.kind === 'torikeshi' && e.cancels));
+  assert.ok(all.items.every((e) => ['記載', '消除', '修正'].includes(e.class)));
+  assertError(await auditor.get('/api/v1/events'), 403, 'forbidden');
+  const log = (await auditor.get('/api/v1/audit?action=events.read&limit=5')).json.items;
+  assert.equal(log[0].user, 'tax-clerk');
+});
+
+test('every write and read of a person is in the audit log under their 宛名番号', async () => {
+  const log = (await auditor.get(`/api/v1/audit?subject=${ichiro}&limit=500`)).json.items;
+  const actions = new Set(log.map((e) => e.action));
+  assert.ok(actions.has('resident.idou'));
+  assert.ok(actions.has('resident.read'));
+  const idou = log.filter((e) => e.action === 'resident.idou');
+  assert.ok(idou.some((e) => /出生/.test(e.detail)));
+  assert.ok(idou.some((e) => /転居/.test(e.detail)));
+  // The chain is intact after all of it.
+  const v = (await auditor.get('/api/v1/audit/verify')).json;
+  assert.equal(v.ok, true);
+});
