@@ -1,0 +1,265 @@
+/*
+ * test_residents.c — src/residents: 続柄 and household order, the record's
+ * field list, numbering, and the 異動 engine on a real town database
+ * (replay, supersession, as-of reads as known at a time, subscribers).
+ */
+#include "testutil.h"
+
+#include "app.h"
+#include "base/clock.h"
+#include "engine/ident.h"
+#include "engine/settings.h"
+#include "residents/internal.h"
+#include "residents/zokugara.h"
+
+static void zokugara_values(void **state)
+{
+    (void)state;
+    struct kd_err err;
+    const char *good[] = {"世帯主", "妻", "夫", "夫（未届）", "妻（未届）", "子", "父", "母", "兄", "姉",
+                          "弟", "妹", "子の子", "子の妻", "父の母", "子の子の子の子", "縁故者", "同居人"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        assert_int_equal(zokugara_check(good[i], strlen(good[i]), "z", &err), 0);
+    const char *bad[] = {"孫", "祖父", "おじ", "子の子の子の子の子", "子の", "の子", "世帯主の子", "",
+                         "子子", "妻 ", "縁故者の子"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(zokugara_check(bad[i], strlen(bad[i]), "z", &err), -1);
+        assert_string_equal(err.field, "z");
+    }
+    /* 5.2: 世帯主 → 配偶者 → 子 → 子の家族 → 父母・兄弟 → 祖父母 → 親族 → 縁故者 → 同居人 */
+    const char *order[] = {"世帯主", "妻", "子", "子の妻", "母", "弟", "父の父", "父の兄", "縁故者",
+                           "同居人"};
+    for (size_t i = 1; i < sizeof order / sizeof order[0]; i++)
+        assert_true(zokugara_rank(order[i - 1]) < zokugara_rank(order[i]));
+}
+
+static void record_fields_roundtrip(void **state)
+{
+    (void)state;
+    struct record r;
+    record_clear(&r);
+    assert_int_equal(record_field_index("shimei"), 4);
+    assert_int_equal(record_field_index("nosuch"), -1);
+    for (int i = 0; i < record_field_count; i++) {
+        if (record_fields[i].kind == 'I') {
+            record_set_int(&r, i, i);
+            assert_int_equal(record_int(&r, i), i);
+            assert_null(record_text(&r, i));
+        } else {
+            assert_string_equal(record_text(&r, i), "");
+            record_set_text(&r, i, record_fields[i].name);
+        }
+    }
+    assert_string_equal(r.shimei, "shimei");
+    assert_string_equal(r.zairyu_card, "zairyu_card");
+    /* Writable fields are not the register's own. */
+    assert_int_equal(record_fields[record_field_index("status")].who, 'r');
+    assert_int_equal(record_fields[record_field_index("setai")].who, 'r');
+    assert_int_equal(record_fields[record_field_index("honseki")].who, 'j');
+    assert_int_equal(record_fields[record_field_index("tsusho")].who, 'f');
+}
+
+/* ---- on a town database -------------------------------------------------- */
+
+struct fixture {
+    char *dir;
+    struct catalog *cat;
+    struct store *town;
+    struct arena a;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    f->dir = make_temp_dir();
+    struct kd_err err;
+    f->cat = catalog_open(f->dir, &app_schemas, &err);
+    assert_non_null(f->cat);
+    assert_int_equal(catalog_town_create(f->cat, "104213", &err), 0);
+    f->town = catalog_town(f->cat, "104213", &err);
+    arena_init(&f->a, NULL, 0, 64 << 20);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    arena_release(&f->a);
+    catalog_close(f->cat);
+    rm_tree(f->dir);
+    free(f);
+    return 0;
+}
+
+static void numbering(void **state)
+{
+    struct fixture *f = *state;
+    struct kd_err err;
+    char n[16];
+    /* Default: ten digits, remainder 1 skipped; every number's check digit holds. */
+    for (int i = 0; i < 40; i++) {
+        assert_int_equal(numbers_next(f->town, "atena", n, &f->a, &err), 0);
+        assert_int_equal(strlen(n), 10);
+        assert_int_equal(ident_m11_check_digit(n, 9, IDENT_M11_R1_SKIP), n[9] - '0');
+    }
+    /* Serial 6 has remainder 1: skipped by default. Series are separate. */
+    assert_int_equal(numbers_next(f->town, "setai", n, &f->a, &err), 0);
+    assert_string_equal(n, "0000000019");
+    for (int i = 0; i < 4; i++)
+        numbers_next(f->town, "setai", n, &f->a, &err);
+    assert_string_equal(n, "0000000051");
+    numbers_next(f->town, "setai", n, &f->a, &err); /* serial 6 skipped */
+    assert_string_equal(n, "0000000078");
+    /* The settings change the width and the remainder-1 rule. */
+    assert_int_equal(settings_set(f->town, "residents.number_digits", "6", &err), 0);
+    assert_int_equal(settings_set(f->town, "residents.m11_remainder1", "zero", &err), 0);
+    assert_int_equal(numbers_next(f->town, "other", n, &f->a, &err), 0);
+    assert_string_equal(n, "000019");
+    assert_int_equal(settings_set(f->town, "residents.m11_remainder1", "maybe", &err), 0);
+    assert_int_equal(numbers_next(f->town, "other", n, &f->a, &err), -1);
+    assert_string_equal(err.field, "residents.m11_remainder1");
+}
+
+static json_t *parse(const char *s)
+{
+    json_error_t e;
+    json_t *v = json_loads(s, 0, &e);
+    if (!v)
+        fail_msg("bad test JSON: %s: %s", s, e.text);
+    return v;
+}
+
+static int record(struct fixture *f, const char *json, int64_t now_ms, struct idou_result *res,
+                  struct kd_err *err)
+{
+    json_t *body = parse(json);
+    struct idou_actor who = {"unit", "unit-test", now_ms, "2026-11-27"};
+    int rc = residents_record_idou(f->town, body, &who, res, &f->a, err);
+    json_decref(body);
+    return rc;
+}
+
+static int notices;
+static char last_notice[64];
+
+static int count_notices(struct store *town, const struct idou_notice *n, struct kd_err *err)
+{
+    (void)town;
+    notices++;
+    snprintf(last_notice, sizeof last_notice, "%s %s->%s", n->kind->code,
+             n->before ? n->before->status : "-", n->after ? n->after->status : "-");
+    /* A subscriber can refuse: a 死亡 dated 1999-09-09 is refused here. */
+    if (strcmp(n->idou_date, "1999-09-09") == 0)
+        return kd_fail(err, KD_CONFLICT, NULL, "refused by a subscriber");
+    return 0;
+}
+
+static const char *address_on(struct fixture *f, const char *atena, const char *date,
+                              int64_t known)
+{
+    struct record r;
+    struct kd_err err;
+    int found = tl_as_of(f->town, atena, date, known, &r, &f->a, &err);
+    assert_true(found >= 0);
+    return found ? r.address : NULL;
+}
+
+static void replay_and_recorded_time(void **state)
+{
+    struct fixture *f = *state;
+    struct kd_err err;
+    struct idou_result res;
+    int64_t t0 = 1780000000000; /* recorded times, one day apart */
+    assert_int_equal(record(f,
+                            "{\"kind\":\"kokunai_tennyu\",\"idou_date\":\"2020-01-01\","
+                            "\"changes\":{\"postcode\":\"3770424\",\"address\":\"A\"},"
+                            "\"persons\":[{\"kind\":\"japanese\",\"shimei\":\"一\","
+                            "\"shimei_kana\":\"イチ\",\"birth\":\"1950-01-01\",\"sex\":1,"
+                            "\"zokugara\":\"世帯主\"}]}",
+                            t0, &res, &err),
+                     0);
+    const char *p = arena_strndup(&f->a, res.atena[0], strlen(res.atena[0]));
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"kind\":\"tenkyo\",\"idou_date\":\"2022-01-01\",\"subjects\":[{\"atena\":\"%s\"}],"
+             "\"changes\":{\"postcode\":\"3770424\",\"address\":\"B\"}}",
+             p);
+    assert_int_equal(record(f, body, t0 + 86400000, &res, &err), 0);
+    /* Recorded later, but true earlier: a 転居 on 2021-01-01 slots in before. */
+    snprintf(body, sizeof body,
+             "{\"kind\":\"tenkyo\",\"idou_date\":\"2021-01-01\",\"subjects\":[{\"atena\":\"%s\"}],"
+             "\"changes\":{\"postcode\":\"3770424\",\"address\":\"C\"}}",
+             p);
+    assert_int_equal(record(f, body, t0 + 2 * 86400000, &res, &err), 0);
+    assert_string_equal(address_on(f, p, "2020-06-01", 0), "A");
+    assert_string_equal(address_on(f, p, "2021-06-01", 0), "C");
+    assert_string_equal(address_on(f, p, "2022-06-01", 0), "B");
+    assert_null(address_on(f, p, "2019-12-31", 0));
+    /* As known before the backdated event was recorded: no C. */
+    assert_string_equal(address_on(f, p, "2021-06-01", t0 + 86400000 + 1), "A");
+    assert_string_equal(address_on(f, p, "2022-06-01", t0 + 86400000 + 1), "B");
+    /* As known before anything about 2022 was recorded. */
+    assert_string_equal(address_on(f, p, "2022-06-01", t0 + 1), "A");
+    assert_null(address_on(f, p, "2022-06-01", t0 - 1));
+
+    /* The 2022 snapshot was superseded and recomputed: 履歴番号 1..4, one
+     * superseded. */
+    struct store_stmt *st = store_prepare(
+        f->town, "SELECT count(*), max(rireki), (SELECT count(*) FROM version_supersessions)"
+                 " FROM resident_versions",
+        &err);
+    assert_int_equal(store_step(st, &err), STORE_ROW);
+    assert_int_equal(store_col_i64(st, 0), 4);
+    assert_int_equal(store_col_i64(st, 1), 4);
+    assert_int_equal(store_col_i64(st, 2), 1);
+    store_reset(st);
+}
+
+static void subscribers_see_and_can_refuse(void **state)
+{
+    struct fixture *f = *state;
+    struct kd_err err;
+    struct idou_result res;
+    notices = 0;
+    residents_subscribe(count_notices);
+    assert_int_equal(record(f,
+                            "{\"kind\":\"kokunai_tennyu\",\"idou_date\":\"1990-01-01\","
+                            "\"changes\":{\"postcode\":\"3770424\",\"address\":\"A\"},"
+                            "\"persons\":[{\"kind\":\"japanese\",\"shimei\":\"二\","
+                            "\"shimei_kana\":\"ニ\",\"birth\":\"1950-01-01\",\"sex\":2,"
+                            "\"zokugara\":\"世帯主\"}]}",
+                            1780000000000, &res, &err),
+                     0);
+    assert_int_equal(notices, 1);
+    assert_string_equal(last_notice, "kokunai_tennyu -->resident");
+    const char *p = arena_strndup(&f->a, res.atena[0], strlen(res.atena[0]));
+    char body[200];
+    snprintf(body, sizeof body,
+             "{\"kind\":\"shibou\",\"idou_date\":\"1999-09-09\",\"subjects\":[{\"atena\":\"%s\"}]}",
+             p);
+    assert_int_equal(record(f, body, 1780000000001, &res, &err), -1);
+    assert_string_equal(err.message, "refused by a subscriber");
+    /* Refused: nothing of it remains. */
+    assert_int_equal(tl_as_of(f->town, p, "2000-01-01", 0, &(struct record){0}, &f->a, &err), 1);
+    struct record r;
+    tl_as_of(f->town, p, "2000-01-01", 0, &r, &f->a, &err);
+    assert_string_equal(r.status, "resident");
+    snprintf(body, sizeof body,
+             "{\"kind\":\"shibou\",\"idou_date\":\"1999-09-10\",\"subjects\":[{\"atena\":\"%s\"}]}",
+             p);
+    assert_int_equal(record(f, body, 1780000000002, &res, &err), 0);
+    assert_string_equal(last_notice, "shibou resident->removed");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(zokugara_values),
+        cmocka_unit_test(record_fields_roundtrip),
+        cmocka_unit_test_setup_teardown(numbering, setup, teardown),
+        cmocka_unit_test_setup_teardown(replay_and_recorded_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(subscribers_see_and_can_refuse, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
