@@ -53,6 +53,12 @@ struct api_out {
     bool has_body;
     struct jw body;         /* the JSON body, when has_body */
     const char *set_cookie; /* arena string */
+    /* A body that is not JSON (a PDF, a CSV file), set by api_reply_file():
+     * malloc'd and handed to the server. */
+    char *file;
+    size_t file_len;
+    const char *file_type;        /* Content-Type */
+    const char *file_disposition; /* Content-Disposition (arena string), or NULL */
 };
 
 typedef int (*api_handler)(struct api_req *req, struct api_out *out, struct kd_err *err);
@@ -119,6 +125,12 @@ struct jw *api_reply(struct api_out *out, int status);
 
 /* Answers 204 No Content. Returns 0. */
 int api_no_content(struct api_out *out);
+
+/* Answers 200 with a body that is not JSON: data (malloc'd; taken over) of
+ * the given Content-Type, offered for download as `filename` (ASCII, no
+ * quotes) when that is not NULL. Returns 0. */
+int api_reply_file(struct api_req *req, struct api_out *out, char *data, size_t len,
+                   const char *type, const char *filename);
 
 /* Writes an instant in ms as ISO 8601 UTC text, or null for 0. */
 void api_instant(struct jw *w, int64_t ms);

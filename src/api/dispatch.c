@@ -23,6 +23,7 @@
 #include "http/static_files.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -244,7 +245,19 @@ out_error:
         store_rollback(req.town);
     if (rc < 0) {
         jw_release(&out.body);
+        free(out.file);
         set_error(http, resp, &err);
+        return;
+    }
+    if (out.file) { /* a PDF or CSV file (api_reply_file) */
+        jw_release(&out.body);
+        resp->status = 200;
+        resp->content_type = out.file_type;
+        resp->body_malloc = out.file;
+        resp->body_len = out.file_len;
+        http_response_header(resp, "Cache-Control", "no-store");
+        if (out.file_disposition)
+            http_response_header(resp, "Content-Disposition", out.file_disposition);
         return;
     }
     char *body = NULL;

@@ -136,6 +136,19 @@ int api_no_content(struct api_out *out)
     return 0;
 }
 
+int api_reply_file(struct api_req *req, struct api_out *out, char *data, size_t len,
+                   const char *type, const char *filename)
+{
+    out->status = 200;
+    out->has_body = false;
+    out->file = data;
+    out->file_len = len;
+    out->file_type = type;
+    out->file_disposition =
+        filename ? arena_printf(req->arena, "attachment; filename=\"%s\"", filename) : NULL;
+    return 0;
+}
+
 void api_instant(struct jw *w, int64_t ms)
 {
     if (ms == 0) {
