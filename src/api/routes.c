@@ -7,6 +7,7 @@
  * auditors read it, so it is in Japanese.
  */
 #include "api/api.h"
+#include "api/api_consortium.h"
 #include "residents/residents_api.h"
 
 #define V1 "/api/v1"
@@ -38,6 +39,22 @@ const struct api_route api_routes[] = {
 
     {{"GET", V1 "/audit"}, api_audit_list, "audit", "read", API_QUERY, "監査ログ閲覧"},
     {{"GET", V1 "/audit/verify"}, api_audit_verify, "audit", "verify", 0, "監査ログ検証"},
+
+    /* The consortium's own sheets (src/consortium): its secretariat only. */
+    {{"GET", V1 "/consortium/sheets"}, api_consortium_list, "consortium", "read", API_QUERY,
+     NULL},
+    {{"POST", V1 "/consortium/sheets"}, api_consortium_create, "consortium", "write", 0,
+     "協議会集計表"},
+    {{"GET", V1 "/consortium/sheets/{id}"}, api_consortium_get, "consortium", "read", 0, NULL},
+    {{"PATCH", V1 "/consortium/sheets/{id}"}, api_consortium_update, "consortium", "write", 0,
+     "協議会集計表"},
+    {{"DELETE", V1 "/consortium/sheets/{id}"}, api_consortium_delete, "consortium", "write", 0,
+     "協議会集計表"},
+    {{"GET", V1 "/consortium/sheets/{id}/report.pdf"}, api_consortium_pdf, "consortium", "read",
+     0, NULL},
+    {{"GET", V1 "/consortium/sheets/{id}/report.csv"}, api_consortium_csv, "consortium", "read",
+     0, NULL},
+    {{"POST", V1 "/consortium/compute"}, api_consortium_compute, "consortium", "read", 0, NULL},
 
     /* 住民基本台帳 (src/residents) */
     {{"GET", V1 "/residents/idou-kinds"}, residents_api_kinds, "residents", "read", 0, NULL},
