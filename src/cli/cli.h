@@ -68,5 +68,6 @@ int cmd_tenant(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_consortium(int argc, char **argv);
 
 #endif

@@ -19,6 +19,9 @@ static const char usage[] =
     "                        a town's staff accounts\n"
     "  audit verify          prove a town's audit chain intact\n"
     "  demo                  create the six Agatsuma towns with one user per role\n"
+    "  consortium show|import|list|export|delete\n"
+    "                        the consortium's sheets: proposal scoring, cost\n"
+    "                        comparison, joint procurement, cost allocation\n"
     "  version               print the version\n"
     "\n"
     "Every command takes --config FILE, --data DIR and --help.\n";
@@ -35,7 +38,7 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } commands[] = {
         {"serve", cmd_serve}, {"tenant", cmd_tenant}, {"user", cmd_user},
-        {"audit", cmd_audit}, {"demo", cmd_demo},
+        {"audit", cmd_audit}, {"demo", cmd_demo}, {"consortium", cmd_consortium},
     };
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         printf("kyodo %s\n", KYODO_VERSION);
