@@ -265,10 +265,12 @@ int cmd_consortium(int argc, char **argv)
                 printf("%s: %s is already stored\n", argv[i], f.title);
             } else {
                 int64_t new_id;
-                if (cons_sheet_add(ctl, title, text, len, "cli", clock_now_ms(), &new_id,
+                struct cons_towns towns;
+                /* Checked here first so that the message names the file. */
+                if (cons_members(ctl, &a, &towns, &err) < 0 ||
+                    !cons_compute(&a, argv[i], text, len, &towns, &err) ||
+                    cons_sheet_add(ctl, title, text, len, "cli", clock_now_ms(), &new_id,
                                    &err) < 0) {
-                    /* Name the file rather than "text". */
-                    fprintf(stderr, "kyodo: %s: ", argv[i]);
                     rc = cli_fail(&err);
                 } else {
                     printf("%s: stored as sheet %lld\n", argv[i], (long long)new_id);
