@@ -3,7 +3,8 @@
  *
  * Each input is decoded against two specs: the sign-in body (three required
  * strings) and a mixed one (optional multiline string, bounded and unbounded
- * integers, a boolean). Besides the sanitizers, the target checks what the
+ * integers, a boolean); then parsed as a tree whose nested objects (an array
+ * of persons, a changes object) are checked with jreq_fields() by path. Besides the sanitizers, the target checks what the
  * decoder promises: on success every required field is present, each string
  * is a NUL-terminated arena copy that passes jreq_check_string(), integers are
  * within their bounds; on failure the error has a code.
@@ -65,12 +66,58 @@ static void run(const char *body, size_t len, const struct jfield *spec, size_t 
                     CHECK(out[i].i >= spec[i].min && out[i].i <= spec[i].max);
                 break;
             case JT_BOOL: break;
+            case JT_OBJECT:
+            case JT_ARRAY: CHECK(out[i].json != NULL); break;
             }
         }
     } else {
         CHECK(err.code != KD_OK);
         CHECK(memchr(err.message, '\0', sizeof err.message) != NULL);
     }
+    arena_release(&a);
+}
+
+static const struct jfield nested_spec[] = {
+    {"kind", JT_STRING, true, 40, false, 0, 0},
+    {"persons", JT_ARRAY, false, 8, false, 0, 0},
+    {"changes", JT_OBJECT, false, 0, false, 0, 0},
+    {"target", JT_INT, false, 0, false, 1, INT64_MAX},
+};
+
+static const struct jfield person_spec[] = {
+    {"shimei", JT_STRING, true, 100, false, 0, 0},
+    {"sex", JT_INT, false, 0, false, 0, 9},
+};
+
+/* The tree path: nested errors name their field by its path. */
+static void run_nested(const char *body, size_t len)
+{
+    _Alignas(max_align_t) char inline_buf[512];
+    struct arena a;
+    arena_init(&a, inline_buf, sizeof inline_buf, 64 << 10);
+    json_t *root = NULL;
+    struct kd_err err;
+    kd_err_clear(&err);
+    struct jvalue top[4];
+    if (jreq_parse(body, len, &root, &err) == 0 &&
+        jreq_fields(&a, root, "", nested_spec, 4, top, &err) == 0 && top[1].present) {
+        size_t i;
+        json_t *p;
+        json_array_foreach(top[1].json, i, p) {
+            char path[32];
+            snprintf(path, sizeof path, "persons[%zu]", i);
+            struct jvalue pv[2];
+            if (!json_is_object(p))
+                continue;
+            kd_err_clear(&err);
+            if (jreq_fields(&a, p, path, person_spec, 2, pv, &err) < 0) {
+                CHECK(strncmp(err.field, path, strlen(path)) == 0);
+            } else {
+                CHECK(pv[0].present && pv[0].s[pv[0].len] == '\0');
+            }
+        }
+    }
+    json_decref(root);
     arena_release(&a);
 }
 
@@ -82,5 +129,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     run((const char *)data, size, login_spec, sizeof login_spec / sizeof login_spec[0]);
     run((const char *)data, size, mixed_spec, sizeof mixed_spec / sizeof mixed_spec[0]);
+    run_nested((const char *)data, size);
     return 0;
 }
