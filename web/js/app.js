@@ -16,6 +16,7 @@ import { usersScreen, userEditScreen } from './screens/users.js';
 import { tenantsScreen, tenantEditScreen } from './screens/tenants.js';
 import { auditScreen } from './screens/audit.js';
 import { auditVerifyScreen } from './screens/audit_verify.js';
+import { CONSORTIUM_PATHS, consortiumRoutes } from './screens/consortium.js';
 
 const APP_NAME = '基幹業務システム';
 
@@ -26,6 +27,7 @@ const ITEM_PATHS = {
   'admin.tenants': '/admin/tenants',
   'admin.audit': '/admin/audit',
   'admin.audit_verify': '/admin/audit-verify',
+  ...CONSORTIUM_PATHS,
 };
 
 // Routes: path pattern, the menu item the user must have (null: everyone
@@ -40,6 +42,7 @@ const ROUTES = [
   { re: /^\/admin\/tenants\/([0-9]{6})$/, item: 'admin.tenants', screen: tenantEditScreen, params: ['code'] },
   { re: /^\/admin\/audit$/, item: 'admin.audit', screen: auditScreen },
   { re: /^\/admin\/audit-verify$/, item: 'admin.audit_verify', screen: auditVerifyScreen },
+  ...consortiumRoutes(),
   { re: /^\/pending\/([a-z0-9_]+\.[a-z0-9_]+)$/, item: '$id', screen: pendingScreen, params: ['id'] },
 ];
 
