@@ -59,6 +59,7 @@ const struct api_route api_routes[] = {
     /* 住民基本台帳 (src/residents) */
     {{"GET", V1 "/residents/idou-kinds"}, residents_api_kinds, "residents", "read", 0, NULL},
     {{"POST", V1 "/residents/idou"}, residents_api_idou, "residents", "write", 0, "住民異動届"},
+    {{"GET", V1 "/persons"}, residents_api_search, "residents", "read", API_QUERY, "住民検索"},
     {{"GET", V1 "/persons/{atena}"}, residents_api_person, "residents", "read", API_QUERY,
      "住民記録照会"},
     {{"GET", V1 "/persons/{atena}/history"}, residents_api_history, "residents", "read", 0,

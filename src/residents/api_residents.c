@@ -146,6 +146,144 @@ static int as_of_params(struct api_req *req, const struct jvalue *v, char today[
     return 0;
 }
 
+/* ---- search ---------------------------------------------------------------- */
+
+static const struct jfield search_query_spec[] = {
+    {"kana", JT_STRING, false, 100, false, 0, 0},
+    {"name", JT_STRING, false, 100, false, 0, 0},
+    {"birth", JT_STRING, false, 10, false, 0, 0},
+    {"atena", JT_STRING, false, 15, false, 0, 0},
+    {"jumin_code", JT_STRING, false, 11, false, 0, 0},
+    {"status", JT_STRING, false, 8, false, 0, 0},
+    {"limit", JT_STRING, false, 3, false, 0, 0},
+    {"after", JT_STRING, false, 2100, false, 0, 0},
+};
+enum { S_KANA, S_NAME, S_BIRTH, S_ATENA, S_JUMIN, S_STATUS, S_LIMIT, S_AFTER, S_COUNT };
+
+struct search_ctx {
+    struct jw *w;
+    int count;
+    const char *last_key, *last_atena;
+};
+
+static int write_hit(void *ctx, const struct search_hit *h)
+{
+    struct search_ctx *c = ctx;
+    struct jw *w = c->w;
+    jw_obj(w);
+    jw_kstr(w, "atena", h->atena);
+    jw_kstr(w, "setai", h->setai);
+    jw_kstr(w, "status", h->status);
+    jw_kstr(w, "shimei", h->shimei);
+    jw_kstr(w, "shimei_kana", h->shimei_kana);
+    jw_kstr(w, "birth", h->birth);
+    jw_kstr(w, "address", h->address);
+    jw_obj_end(w);
+    c->count++;
+    c->last_key = h->key;
+    c->last_atena = h->atena;
+    return 0;
+}
+
+/* The cursor is the last hit's key in hex, a dot, and its 宛名番号. */
+static int parse_cursor(struct api_req *req, const struct jvalue *v, struct search_query *q,
+                        struct kd_err *err)
+{
+    const char *dot = strchr(v->s, '.');
+    size_t hex = dot ? (size_t)(dot - v->s) : 0;
+    char *key = dot ? arena_alloc(req->arena, hex / 2 + 1) : NULL;
+    if (!dot || hex % 2 || !key || !text_all_digits(dot + 1, strlen(dot + 1)))
+        return kd_fail(err, KD_INVALID_VALUE, "after", "after must be the next value of a page");
+    for (size_t i = 0; i < hex / 2; i++) {
+        unsigned b;
+        if (sscanf(v->s + 2 * i, "%2x", &b) != 1)
+            return kd_fail(err, KD_INVALID_VALUE, "after", "after must be the next value of a page");
+        key[i] = (char)b;
+    }
+    key[hex / 2] = '\0';
+    q->after_key = key;
+    q->after_atena = dot + 1;
+    return 0;
+}
+
+int residents_api_search(struct api_req *req, struct api_out *out, struct kd_err *err)
+{
+    struct jvalue v[S_COUNT];
+    if (api_query(req, search_query_spec, S_COUNT, v, err) < 0)
+        return -1;
+    char today[11];
+    japan_today(req->now_ms, today);
+    struct search_query q = {.status = "resident", .today = today, .limit = 20};
+    if (!v[S_KANA].present && !v[S_NAME].present && !v[S_BIRTH].present &&
+        !v[S_ATENA].present && !v[S_JUMIN].present)
+        return kd_fail(err, KD_MISSING_FIELD, "kana",
+                       "give at least one of kana, name, birth, atena, jumin_code");
+    if (v[S_KANA].present && v[S_NAME].present)
+        return kd_fail(err, KD_INVALID_VALUE, "name", "search by kana or by name, not both");
+    q.kana = v[S_KANA].present ? v[S_KANA].s : NULL;
+    q.name = v[S_NAME].present ? v[S_NAME].s : NULL;
+    int64_t ms, limit;
+    if (v[S_BIRTH].present) {
+        if (v[S_BIRTH].len != 10 || !clock_parse_iso(v[S_BIRTH].s, 10, &ms))
+            return kd_fail(err, KD_INVALID_VALUE, "birth",
+                           "birth must be a date YYYY-MM-DD that exists in the calendar");
+        q.birth = v[S_BIRTH].s;
+    }
+    if (v[S_ATENA].present) {
+        if (!text_all_digits(v[S_ATENA].s, v[S_ATENA].len))
+            return kd_fail(err, KD_INVALID_VALUE, "atena", "atena must be digits");
+        q.atena = v[S_ATENA].s;
+    }
+    if (v[S_JUMIN].present) {
+        if (v[S_JUMIN].len != 11 || !text_all_digits(v[S_JUMIN].s, 11))
+            return kd_fail(err, KD_INVALID_VALUE, "jumin_code", "jumin_code must be 11 digits");
+        q.jumin_code = v[S_JUMIN].s;
+    }
+    if (v[S_STATUS].present) {
+        if (strcmp(v[S_STATUS].s, "resident") != 0 && strcmp(v[S_STATUS].s, "removed") != 0 &&
+            strcmp(v[S_STATUS].s, "all") != 0)
+            return kd_fail(err, KD_INVALID_VALUE, "status",
+                           "status must be resident, removed (除票) or all");
+        q.status = v[S_STATUS].s;
+    }
+    if (v[S_LIMIT].present) {
+        if (!text_parse_i64(v[S_LIMIT].s, v[S_LIMIT].len, 1, 100, &limit))
+            return kd_fail(err, KD_INVALID_VALUE, "limit", "limit must be from 1 to 100");
+        q.limit = (int)limit;
+    }
+    if (v[S_AFTER].present && parse_cursor(req, &v[S_AFTER], &q, err) < 0)
+        return -1;
+
+    struct search_ctx c = {api_reply(out, 200), 0, NULL, NULL};
+    jw_obj(c.w);
+    jw_key(c.w, "items");
+    jw_arr(c.w);
+    if (residents_search(req->town, &q, write_hit, &c, req->arena, err) < 0)
+        return -1;
+    jw_arr_end(c.w);
+    jw_key(c.w, "next");
+    if (c.count == q.limit) {
+        size_t n = strlen(c.last_key), an = strlen(c.last_atena);
+        char *cursor = arena_alloc(req->arena, 2 * n + an + 2);
+        if (!cursor)
+            return kd_fail(err, KD_INTERNAL, NULL, "out of memory");
+        text_hex((const unsigned char *)c.last_key, n, cursor);
+        cursor[2 * n] = '.';
+        memcpy(cursor + 2 * n + 1, c.last_atena, an + 1);
+        jw_str(c.w, cursor);
+    } else {
+        jw_null(c.w);
+    }
+    jw_obj_end(c.w);
+    /* A search shows many people at once: the criteria are what is audited. */
+    char detail[200];
+    snprintf(detail, sizeof detail, "search:%s%s%s%s%s%s%s%s status=%s: %d found",
+             q.kana ? " kana=" : "", q.kana ? q.kana : "", q.name ? " name=" : "",
+             q.name ? q.name : "", q.birth ? " birth=" : "", q.birth ? q.birth : "",
+             q.atena ? " atena=" : "", q.atena ? q.atena : "", q.status, c.count);
+    return api_audit(req, "resident.search", "ok", NULL, detail, err);
+}
+
 static const struct jfield person_query[] = {
     {"as_of", JT_STRING, false, 10, false, 0, 0},
     {"known_at", JT_STRING, false, 24, false, 0, 0},

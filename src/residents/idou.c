@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/text.h"
 #include "engine/ident.h"
+#include "engine/kana.h"
 #include "http/jreq.h"
 #include "residents/zokugara.h"
 
@@ -177,6 +178,19 @@ static int check_value(int i, json_t *v, const char *name, struct kd_err *err)
         return -1;
     if (len == 0)
         return 0; /* empty: the item is not recorded */
+    if (strstr(f->name, "_kana")) {
+        /* A reading is stored as full-width katakana, however it was typed
+         * (hiragana, half-width): the value in the body is replaced. */
+        char norm[KANA_KEY_MAX + 1];
+        size_t n;
+        if (kana_normalise_reading(s, len, norm, sizeof norm, &n, err) < 0 ||
+            kana_check_reading(norm, n, name, err) < 0) {
+            snprintf(err->field, sizeof err->field, "%s", name);
+            return -1;
+        }
+        json_string_setn(v, norm, n);
+        return 0;
+    }
     if (f->kind == 'D' && !iso_date(s))
         return kd_fail(err, KD_INVALID_VALUE, name,
                        "%s must be a date YYYY-MM-DD that exists in the calendar", name);

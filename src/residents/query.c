@@ -4,7 +4,10 @@
  */
 #include "residents/internal.h"
 
+#include "engine/kana.h"
 #include "residents/zokugara.h"
+
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +178,105 @@ int residents_feed(struct store *town, int64_t after, int limit, feed_fn each, v
             p = sp + 1;
         }
         if (each(ctx, &e) < 0) {
+            store_reset(st);
+            return -1;
+        }
+        count++;
+    }
+    store_reset(st);
+    return rc == STORE_DONE ? count : -1;
+}
+
+/* ---- search ---------------------------------------------------------------- */
+
+int residents_search(struct store *town, const struct search_query *q, hit_fn each, void *ctx,
+                     struct arena *a, struct kd_err *err)
+{
+    char key[KANA_KEY_MAX + 4];
+    size_t klen = 0;
+    const char *kind = NULL;
+    if (q->kana || q->name) {
+        kind = q->kana ? "kana" : "name";
+        const char *in = q->kana ? q->kana : q->name;
+        int rc = q->kana ? kana_search_key(in, strlen(in), key, KANA_KEY_MAX + 1, &klen, err)
+                         : name_search_key(in, strlen(in), key, KANA_KEY_MAX + 1, &klen, err);
+        if (rc < 0) {
+            snprintf(err->field, sizeof err->field, "%s", kind);
+            return -1;
+        }
+        if (klen == 0)
+            return kd_fail(err, KD_INVALID_VALUE, kind, "%s has nothing to search for", kind);
+    }
+    /* The matching keys are [key, key + U+FFFF): a prefix range in the
+     * binary order of UTF-8. */
+    char end[KANA_KEY_MAX + 4];
+    memcpy(end, key, klen);
+    memcpy(end + klen, "\xEF\xBF\xBF", 3);
+
+    char sql[1024];
+    int n = snprintf(sql, sizeof sql,
+                     "SELECT i.atena, i.setai, i.status, i.removal_date, i.shimei, i.shimei_kana,"
+                     " i.birth, i.address, %s FROM %s WHERE 1 = 1",
+                     kind ? "k.key" : "''",
+                     kind ? "resident_keys k JOIN resident_index i ON i.atena = k.atena"
+                          : "resident_index i");
+#define ADD(...) n += snprintf(sql + n, sizeof sql - (size_t)n, __VA_ARGS__)
+    if (kind)
+        ADD(" AND k.kind = ?1 AND k.key >= ?2 AND k.key < ?3");
+    if (q->birth)
+        ADD(" AND i.birth = ?4");
+    if (q->atena)
+        ADD(" AND i.atena = ?5");
+    if (q->jumin_code)
+        ADD(" AND i.jumin_code = ?6");
+    if (strcmp(q->status, "resident") == 0)
+        ADD(" AND (i.status = 'resident' OR i.removal_date > ?7)");
+    else if (strcmp(q->status, "removed") == 0)
+        ADD(" AND i.status = 'removed' AND i.removal_date <= ?7");
+    if (q->after_atena)
+        ADD(kind ? " AND (k.key, k.atena) > (?8, ?9)" : " AND i.atena > ?9");
+    ADD(kind ? " ORDER BY k.key, k.atena LIMIT ?10" : " ORDER BY i.atena LIMIT ?10");
+#undef ADD
+    struct store_stmt *st = store_prepare(town, sql, err);
+    if (!st)
+        return -1;
+    if (kind) {
+        store_bind_str(st, 1, kind);
+        store_bind_text(st, 2, key, klen);
+        store_bind_text(st, 3, end, klen + 3);
+    }
+    if (q->birth)
+        store_bind_str(st, 4, q->birth);
+    if (q->atena)
+        store_bind_str(st, 5, q->atena);
+    if (q->jumin_code)
+        store_bind_str(st, 6, q->jumin_code);
+    if (strcmp(q->status, "all") != 0)
+        store_bind_str(st, 7, q->today);
+    if (q->after_atena) {
+        store_bind_str(st, 8, q->after_key ? q->after_key : "");
+        store_bind_str(st, 9, q->after_atena);
+    }
+    store_bind_i64(st, 10, q->limit);
+    int count = 0;
+    enum store_step rc;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        struct search_hit h;
+        const char **f[] = {&h.atena, &h.setai,       &h.status, &h.removal_date, &h.shimei,
+                            &h.shimei_kana, &h.birth, &h.address, &h.key};
+        for (int c = 0; c < 9; c++) {
+            size_t len;
+            const char *t = store_col_text(st, c, &len);
+            *f[c] = arena_strndup(a, t, len);
+            if (!*f[c]) {
+                store_reset(st);
+                return kd_fail(err, KD_INTERNAL, NULL, "out of memory");
+            }
+        }
+        /* The status on `today`: a 転出 dated ahead is still a resident. */
+        if (strcmp(h.status, "removed") == 0 && strcmp(h.removal_date, q->today) > 0)
+            h.status = "resident";
+        if (each(ctx, &h) < 0) {
             store_reset(st);
             return -1;
         }

@@ -124,6 +124,36 @@ int residents_household_as_of(struct store *town, const char *setai, const char 
                               int64_t known_ms, member_fn each, void *ctx, struct arena *a,
                               struct kd_err *err);
 
+/*
+ * Search. Criteria (NULL: not used) are combined with AND:
+ *   kana        a reading, folded (engine/kana.h) and matched as a prefix of
+ *               any of the person's readings (氏名, 通称, 旧氏)
+ *   name        a name, folded the same way, prefix of 氏名, 通称, 旧氏 or the
+ *               alphabet name
+ *   birth       an exact date; atena, jumin_code exact
+ *   status      "resident" (on `today`), "removed" (除票) or "all"
+ * Hits come ordered by the matched key then 宛名番号 (or by 宛名番号 when
+ * neither kana nor name is given), at most limit, after the cursor
+ * (after_key, after_atena) of a previous page. A person whose readings both
+ * match appears once per reading.
+ */
+struct search_query {
+    const char *kana, *name, *birth, *atena, *jumin_code;
+    const char *status;
+    const char *today;
+    int limit;
+    const char *after_key, *after_atena;
+};
+
+struct search_hit {
+    const char *atena, *setai, *status, *removal_date;
+    const char *shimei, *shimei_kana, *birth, *address;
+    const char *key; /* the matched key ("" without kana/name) */
+};
+typedef int (*hit_fn)(void *ctx, const struct search_hit *h);
+int residents_search(struct store *town, const struct search_query *q, hit_fn each, void *ctx,
+                     struct arena *a, struct kd_err *err);
+
 /* The event feed: events with id > after, oldest first, at most limit. */
 struct feed_event {
     int64_t id;

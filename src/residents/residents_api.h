@@ -8,6 +8,7 @@
 
 int residents_api_kinds(struct api_req *, struct api_out *, struct kd_err *);
 int residents_api_idou(struct api_req *, struct api_out *, struct kd_err *);
+int residents_api_search(struct api_req *, struct api_out *, struct kd_err *);
 int residents_api_person(struct api_req *, struct api_out *, struct kd_err *);
 int residents_api_history(struct api_req *, struct api_out *, struct kd_err *);
 int residents_api_household(struct api_req *, struct api_out *, struct kd_err *);

@@ -67,6 +67,19 @@ static const struct store_migration steps[] = {
      " jumin_code TEXT NOT NULL"
      ") STRICT;"
      "CREATE INDEX index_by_setai ON resident_index (setai);"},
+    {2,
+     /* Search keys (engine/kana.h): each person's readings ('kana': 氏名,
+      * 通称 and 旧氏 フリガナ) and names ('name': 氏名, 通称, 旧氏, alphabet),
+      * folded for search; found by prefix. */
+     "CREATE TABLE resident_keys ("
+     " kind TEXT NOT NULL CHECK (kind IN ('kana', 'name')),"
+     " key TEXT NOT NULL,"
+     " atena TEXT NOT NULL REFERENCES addressees (atena),"
+     " PRIMARY KEY (kind, key, atena)"
+     ") STRICT, WITHOUT ROWID;"
+     "CREATE INDEX resident_keys_by_atena ON resident_keys (atena);"
+     "CREATE INDEX index_by_birth ON resident_index (birth, atena);"
+     "CREATE INDEX index_by_jumin_code ON resident_index (jumin_code) WHERE jumin_code <> '';"},
 };
 
 const struct store_schema residents_schema = {"residents", steps, sizeof steps / sizeof steps[0]};

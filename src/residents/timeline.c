@@ -9,6 +9,7 @@
 #include "residents/internal.h"
 
 #include "base/clock.h"
+#include "engine/kana.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -143,9 +144,56 @@ static int insert_version(struct store *town, const struct record *r, struct kd_
     return step_done(st, err);
 }
 
+static const char SQL_KEYS_DELETE[] = "DELETE FROM resident_keys WHERE atena = ?";
+static const char SQL_KEY_INSERT[] =
+    "INSERT OR IGNORE INTO resident_keys (kind, key, atena) VALUES (?, ?, ?)";
+
+/* The person's search keys, from their latest record. */
+static int update_keys(struct store *town, const char *atena, const struct record *r,
+                       struct kd_err *err)
+{
+    struct store_stmt *st = store_prepare(town, SQL_KEYS_DELETE, err);
+    if (!st)
+        return -1;
+    store_bind_str(st, 1, atena);
+    if (step_done(st, err) < 0)
+        return -1;
+    if (!r)
+        return 0;
+    const struct {
+        const char *kind, *text;
+    } keys[] = {{"kana", r->shimei_kana}, {"kana", r->tsusho_kana}, {"kana", r->kyuuji_kana},
+                {"name", r->shimei},      {"name", r->tsusho},      {"name", r->kyuuji},
+                {"name", r->alpha_name}};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (!keys[i].text[0])
+            continue;
+        char key[KANA_KEY_MAX + 1];
+        size_t n;
+        int rc = strcmp(keys[i].kind, "kana") == 0
+                     ? kana_search_key(keys[i].text, strlen(keys[i].text), key, sizeof key, &n, err)
+                     : name_search_key(keys[i].text, strlen(keys[i].text), key, sizeof key, &n, err);
+        if (rc < 0)
+            return -1;
+        if (n == 0)
+            continue;
+        st = store_prepare(town, SQL_KEY_INSERT, err);
+        if (!st)
+            return -1;
+        store_bind_str(st, 1, keys[i].kind);
+        store_bind_text(st, 2, key, n);
+        store_bind_str(st, 3, atena);
+        if (step_done(st, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int update_index(struct store *town, const char *atena, const struct record *latest,
                         struct kd_err *err)
 {
+    if (update_keys(town, atena, latest, err) < 0)
+        return -1;
     struct store_stmt *st = store_prepare(town, latest ? SQL_INDEX_UPSERT : SQL_INDEX_DELETE, err);
     if (!st)
         return -1;

@@ -42,6 +42,7 @@ const TABLE = {
   'POST /api/v1/consortium/compute': { roles: ['consortium_admin'], status: 400 },
   'GET /api/v1/residents/idou-kinds': { roles: ['residents_clerk'], status: 200 },
   'POST /api/v1/residents/idou': { roles: ['residents_clerk'], status: 400, code: 'missing_field' },
+  'GET /api/v1/persons': { roles: ['residents_clerk'], status: 400, code: 'missing_field' },
   'GET /api/v1/persons/{atena}': { roles: ['residents_clerk'], status: 404 },
   'GET /api/v1/persons/{atena}/history': { roles: ['residents_clerk'], status: 404 },
   'GET /api/v1/households/{setai}': { roles: ['residents_clerk'], status: 404 },

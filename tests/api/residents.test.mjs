@@ -298,6 +298,52 @@ test('bad input: impossible dates, wrong check digits, future dates, overlong na
   assert.equal(feedAfter, feedBefore, 'no event was stored');
 });
 
+test('search: readings however typed, names, birth, numbers; residents or 除票; pages', async () => {
+  const search = async (q) => {
+    const r = await clerk.get(`/api/v1/persons?${new URLSearchParams(q)}`);
+    assert.equal(r.status, 200, r.text);
+    return r.json;
+  };
+  // ヤマダ however it is typed: hiragana, half-width, with voiced marks dropped.
+  for (const kana of ['やまだ', 'ﾔﾏﾀﾞ', 'ヤマタ', 'やま']) {
+    const hits = (await search({ kana })).items.map((h) => h.shimei);
+    assert.ok(hits.includes('山田 太郎') && hits.includes('山田 花子'), `${kana}: ${hits}`);
+  }
+  assert.deepEqual((await search({ kana: 'やまだ はなこ' })).items.map((h) => h.atena), [hanako]);
+  // 旧氏 and 通称 readings find the person too.
+  assert.ok((await search({ kana: 'サトウ' })).items.some((h) => h.atena === hanako), '旧氏 サトウ');
+  assert.ok((await search({ kana: 'ハヤシ' })).items.some((h) => h.shimei === '林 美玲'), '通称 ハヤシ');
+  // Names, birth dates, numbers.
+  assert.ok((await search({ name: '山田' })).items.length >= 3);
+  assert.deepEqual((await search({ birth: '1980-05-05', kana: 'ヤマ' })).items.map((h) => h.atena), [taro]);
+  assert.deepEqual((await search({ atena: taro })).items.map((h) => h.shimei), ['山田 太郎']);
+  assert.deepEqual((await search({ jumin_code: '12345678903' })).items.map((h) => h.atena), [taro]);
+  // 除票: the dead and the moved-out are found only when asked for.
+  assert.equal((await search({ kana: 'タカハシ ススム' })).items.length, 0);
+  assert.equal((await search({ kana: 'タカハシ ススム', status: 'removed' })).items[0].status, 'removed');
+  // Someone leaving abroad in 2999 is still a resident today.
+  assert.equal((await search({ kana: 'リン' })).items[0].status, 'resident');
+  // Pages: every hit once, in order, across pages.
+  const all = (await search({ kana: 'ヤ', status: 'all', limit: '100' })).items.map((h) => h.atena);
+  const paged = [];
+  let next = null;
+  do {
+    const page = await search({ kana: 'ヤ', status: 'all', limit: '1', ...(next ? { after: next } : {}) });
+    paged.push(...page.items.map((h) => h.atena));
+    next = page.next;
+  } while (next);
+  assert.deepEqual(paged, all);
+  // Bad criteria.
+  for (const [q, code, field] of [[{}, 'missing_field', 'kana'], [{ kana: 'a', name: 'b' }, 'invalid_value', 'name'],
+    [{ birth: '2025-02-30' }, 'invalid_value', 'birth'], [{ kana: 'ア', limit: '101' }, 'invalid_value', 'limit'],
+    [{ kana: 'ア', status: 'dead' }, 'invalid_value', 'status'], [{ kana: 'ア', after: 'zz' }, 'invalid_value', 'after'],
+    [{ kana: 'ア', tenant: '104248' }, 'unknown_field', 'tenant']])
+    assertError(await clerk.get(`/api/v1/persons?${new URLSearchParams(q)}`), 400, code, field);
+  // Searches are audited with their criteria.
+  const log = (await auditor.get('/api/v1/audit?action=resident.search&limit=1')).json.items[0];
+  assert.match(log.detail, /search:/);
+});
+
 test('the feed: every event in order, cancellations name their target, readers audited', async () => {
   const all = (await tax.get('/api/v1/events?limit=1000')).json;
   assert.ok(all.items.length > 10);
