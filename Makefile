@@ -39,6 +39,7 @@ build-asan: $(BUILD_ASAN)/build.ninja
 demo: deps
 	$(MAKE) build
 	$(BUILD)/kyodo demo --data $(DEMO_DATA) --url http://127.0.0.1:$(DEMO_PORT)/
+	$(BUILD)/kyodo consortium import --data $(DEMO_DATA) --skip-existing data/consortium/agatsuma/*.tsv
 	exec $(BUILD)/kyodo serve --data $(DEMO_DATA) --web web --listen 127.0.0.1 --port $(DEMO_PORT)
 
 check: deps
