@@ -278,7 +278,7 @@ int date_reaches_age(struct date birth, int n, struct date *out, struct kd_err *
 
 bool date_has_reached_age(struct date birth, int n, struct date on)
 {
-    struct date when;
+    struct date when = {0};
     if (date_reaches_age(birth, n, &when, NULL) < 0)
         return false;
     return date_cmp(when, on) <= 0;

@@ -281,7 +281,7 @@ static int read_model(struct cons_sheet *s, struct model *m, struct kd_err *err)
                 m->vendors[m->nvendors++] = r->f[1];
                 break;
             case 5: { /* average VENDOR STAGE DEPARTMENT VALUE */
-                int v, d;
+                int v = 0, d = 0;
                 if (cons_need(err, s, r, 5, 5,
                               "average<TAB>vendor<TAB>stage<TAB>department<TAB>average") < 0 ||
                     vendor_of(err, s, m, r, 1, &v) < 0 || stage_of(err, s, m, r, 2, &st) < 0 ||
@@ -304,7 +304,7 @@ static int read_model(struct cons_sheet *s, struct model *m, struct kd_err *err)
                 break;
             }
             case 6: { /* score VENDOR STAGE DEPARTMENT EVALUATOR S1 … Sn */
-                int v, d;
+                int v = 0, d = 0;
                 if (r->nf < 5)
                     return cons_need(err, s, r, 6, CONS_FIELDS_MAX,
                                      "score<TAB>vendor<TAB>stage<TAB>department<TAB>evaluator"

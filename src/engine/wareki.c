@@ -351,9 +351,12 @@ static int era_date(const struct wareki_era *era, int64_t year, int64_t m, int64
 
 int wareki_from_date(struct date d, const struct wareki_era **era, int *year, struct kd_err *err)
 {
-    if (!date_valid(d))
-        return kd_fail(err, KD_INVALID_VALUE, NULL,
-                       "not a valid date from 1873-01-01 to 9999-12-31");
+    /* Failures return a literal -1 so the compiler sees that *era and *year
+     * are set whenever this returns 0. */
+    if (!date_valid(d)) {
+        kd_fail(err, KD_INVALID_VALUE, NULL, "not a valid date from 1873-01-01 to 9999-12-31");
+        return -1;
+    }
     /* Newest first, so that an overlap day goes to the new era. */
     for (size_t i = era_count; i-- > 0;) {
         if (date_cmp(eras[i].first, d) <= 0) {
@@ -363,7 +366,8 @@ int wareki_from_date(struct date d, const struct wareki_era **era, int *year, st
         }
     }
     /* Unreachable with 明治 in the table (1868 < 1873). */
-    return kd_fail(err, KD_INVALID_VALUE, NULL, "the date is before the first era");
+    kd_fail(err, KD_INVALID_VALUE, NULL, "the date is before the first era");
+    return -1;
 }
 
 static int to_date(int era_code, int64_t year, int64_t m, int64_t d, const char *field,
@@ -402,8 +406,8 @@ int wareki_format_kanji(struct date d, unsigned flags, char *buf, size_t cap, st
                            "not a valid date from 1873-01-01 to 9999-12-31");
         sb_num(&b, d.y, fw);
     } else {
-        const struct wareki_era *era;
-        int year;
+        const struct wareki_era *era = NULL;
+        int year = 0;
         if (wareki_from_date(d, &era, &year, err) < 0)
             return -1;
         sb_str(&b, era->name);
@@ -443,8 +447,8 @@ static int numeric_era(struct date d, const struct wareki_era **era, int *year, 
 
 int wareki_format_letter(struct date d, char buf[WAREKI_LETTER_LEN], struct kd_err *err)
 {
-    const struct wareki_era *era;
-    int year;
+    const struct wareki_era *era = NULL;
+    int year = 0;
     buf[0] = '\0';
     if (numeric_era(d, &era, &year, err) < 0)
         return -1;
@@ -460,8 +464,8 @@ int wareki_format_letter(struct date d, char buf[WAREKI_LETTER_LEN], struct kd_e
 
 int wareki_format_gyymmdd(struct date d, char buf[WAREKI_GYYMMDD_LEN], struct kd_err *err)
 {
-    const struct wareki_era *era;
-    int year;
+    const struct wareki_era *era = NULL;
+    int year = 0;
     buf[0] = '\0';
     if (numeric_era(d, &era, &year, err) < 0)
         return -1;
@@ -478,8 +482,8 @@ int wareki_format_gyymmdd(struct date d, char buf[WAREKI_GYYMMDD_LEN], struct kd
 
 int wareki_format_layout(struct date d, char buf[WAREKI_LAYOUT_LEN], struct kd_err *err)
 {
-    const struct wareki_era *era;
-    int year;
+    const struct wareki_era *era = NULL;
+    int year = 0;
     buf[0] = '\0';
     if (numeric_era(d, &era, &year, err) < 0)
         return -1;
@@ -856,7 +860,7 @@ int wareki_fuzzy_parse(const char *s, size_t len, const char *field, struct fuzz
     struct cur c = {s, len, 0};
     bool estimated = eat(&c, "推定");
     struct ypart yp;
-    int64_t gy, m, d, lo, hi;
+    int64_t gy = 0, m = 0, d = 0, lo = 0, hi = 0;
     if (!eat_year(&c, &yp))
         return fail_form(field, err);
     if (year_of(&yp, field, &gy, err) < 0)
