@@ -59,6 +59,9 @@ struct api_out {
     size_t file_len;
     const char *file_type;        /* Content-Type */
     const char *file_disposition; /* Content-Disposition (arena string), or NULL */
+    /* The Location of a resource the request created (arena string), or
+     * NULL; with a file, set out->status to 201 after api_reply_file(). */
+    const char *location;
 };
 
 typedef int (*api_handler)(struct api_req *req, struct api_out *out, struct kd_err *err);

@@ -249,9 +249,11 @@ out_error:
         set_error(http, resp, &err);
         return;
     }
-    if (out.file) { /* a PDF or CSV file (api_reply_file) */
+    if (out.location) /* a created resource (201) */
+        http_response_header(resp, "Location", out.location);
+    if (out.file) { /* a PDF or CSV file (api_reply_file): 200, or 201 when it was issued */
         jw_release(&out.body);
-        resp->status = 200;
+        resp->status = out.status ? out.status : 200;
         resp->content_type = out.file_type;
         resp->body_malloc = out.file;
         resp->body_len = out.file_len;
