@@ -8,6 +8,7 @@
  */
 #include "api/api.h"
 #include "api/api_consortium.h"
+#include "residents/certificate_api.h"
 #include "residents/residents_api.h"
 
 #define V1 "/api/v1"
@@ -67,6 +68,15 @@ const struct api_route api_routes[] = {
     {{"GET", V1 "/households/{setai}"}, residents_api_household, "residents", "read", API_QUERY,
      "住民記録照会"},
     {{"GET", V1 "/events"}, residents_api_events, "events", "read", API_QUERY, "異動情報の連携"},
+    /* Certificates and their 交付履歴 (src/residents/api_certificates.c). */
+    {{"POST", V1 "/certificates"}, certificates_api_issue, "residents", "certificate", 0,
+     "証明書交付"},
+    {{"POST", V1 "/certificates/preview"}, certificates_api_preview, "residents", "certificate",
+     0, "証明書交付"},
+    {{"GET", V1 "/certificates"}, certificates_api_list, "residents", "read", API_QUERY,
+     "証明書交付履歴"},
+    {{"GET", V1 "/certificates/{id}"}, certificates_api_get, "residents", "read", 0,
+     "証明書交付履歴"},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

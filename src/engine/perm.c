@@ -60,6 +60,9 @@ static const struct {
      * follows these rows. */
     {"residents", "read", R(ROLE_RESIDENTS)},
     {"residents", "write", R(ROLE_RESIDENTS)},
+    /* Issuing 住民票の写し and the like (and their 交付履歴 row): a separate
+     * action, so a window clerk's role can issue without changing records. */
+    {"residents", "certificate", R(ROLE_RESIDENTS)},
     {"tax", "read", R(ROLE_TAX)},
     {"tax", "write", R(ROLE_TAX)},
     {"welfare", "read", R(ROLE_WELFARE)},
