@@ -14,6 +14,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 enum { CLI_OK = 0, CLI_FOUND_PROBLEM = 1, CLI_ERROR = 2 };
 
@@ -63,11 +64,20 @@ int cli_read_password(const char *prompt, char *buf, size_t cap, struct kd_err *
 /* Makes a random password of n characters from an unambiguous alphabet. */
 void cli_random_password(char *buf, size_t n);
 
+struct tenant;
+struct synth_stats;
+/* Fills the empty register of town t with `count` synthetic residents and
+ * `years` of history (residents/synth.h), and records it in the town's audit
+ * log. */
+int cli_synthesize(struct catalog *cat, const struct tenant *t, int count, uint64_t seed,
+                   int years, struct synth_stats *st, struct kd_err *err);
+
 int cmd_serve(int argc, char **argv);
 int cmd_tenant(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_consortium(int argc, char **argv);
+int cmd_residents(int argc, char **argv);
 
 #endif

@@ -22,6 +22,8 @@ static const char usage[] =
     "  consortium show|import|list|export|delete\n"
     "                        the consortium's sheets: proposal scoring, cost\n"
     "                        comparison, joint procurement, cost allocation\n"
+    "  residents generate    fill an empty town register with invented residents\n"
+    "                        (demonstrations and benchmarks)\n"
     "  version               print the version\n"
     "\n"
     "Every command takes --config FILE, --data DIR and --help.\n";
@@ -39,6 +41,7 @@ int main(int argc, char **argv)
     } commands[] = {
         {"serve", cmd_serve}, {"tenant", cmd_tenant}, {"user", cmd_user},
         {"audit", cmd_audit}, {"demo", cmd_demo}, {"consortium", cmd_consortium},
+        {"residents", cmd_residents},
     };
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         printf("kyodo %s\n", KYODO_VERSION);

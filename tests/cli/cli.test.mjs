@@ -22,7 +22,7 @@ const sqlite = (db, sql) => {
 
 test('usage: --help everywhere, unknown commands fail with status 2', () => {
   for (const cmd of [['--help'], ['serve', '--help'], ['tenant', '--help'], ['user', '--help'],
-    ['audit', '--help'], ['demo', '--help']]) {
+    ['audit', '--help'], ['demo', '--help'], ['residents', '--help']]) {
     const r = kyodoCli(cmd);
     assert.equal(r.status, 0, `${cmd.join(' ')}: ${r.stderr}`);
     assert.match(r.stdout, /usage: kyodo/);
@@ -98,10 +98,22 @@ test('user add, list, passwd, disable, enable, unlock — each audited', () => {
   assert.doesNotMatch(readFileSync(join(data, 'towns', '104256.db')).toString('latin1'), new RegExp(made[1]));
 });
 
-test('make demo data: six towns, one user per role, same logins when run again', () => {
+// Residents at 1% of the real populations keep the test fast; make demo loads
+// them all (--scale 1).
+const population = { 104213: 16842, 104248: 5477, 104256: 9787, 104264: 6512, 104281: 3679, 104299: 14116 };
+
+test('make demo data: six towns, one user per role, residents, same logins when run again', () => {
   const data = join(dir, 'demo');
-  const first = kyodoCli(['demo'], { dataDir: data });
+  const first = kyodoCli(['demo', '--scale', '0.01'], { dataDir: data });
   assert.equal(first.status, 0, first.stderr);
+  for (const [code, n] of Object.entries(population)) {
+    const want = Math.round(n * 0.01);
+    assert.match(first.stderr, new RegExp(`${code} \\S+: ${want} residents in \\d+ households, \\d+ 異動`));
+    const db = join(data, 'towns', `${code}.db`);
+    // Residents on today's date (no 消除 yet), and history beyond the first records.
+    assert.equal(Number(sqlite(db, "SELECT count(*) FROM resident_index WHERE status = 'resident'")), want);
+    assert.ok(Number(sqlite(db, "SELECT count(*) FROM idou WHERE kind <> 'shokken_kisai'")) > 0);
+  }
   for (const [code, name] of [['104213', '中之条町'], ['104248', '長野原町'], ['104256', '嬬恋村'],
     ['104264', '草津町'], ['104281', '高山村'], ['104299', '東吾妻町']]) {
     assert.match(first.stdout, new RegExp(`${code} +${name}`));
@@ -110,19 +122,51 @@ test('make demo data: six towns, one user per role, same logins when run again',
       'consortium_admin'])
       assert.match(users, new RegExp(`\t${role}\tactive`));
   }
-  const second = kyodoCli(['demo'], { dataDir: data });
+  const second = kyodoCli(['demo', '--scale', '0.01'], { dataDir: data });
   assert.equal(second.status, 0, second.stderr);
   assert.equal(second.stdout, first.stdout, 'a second run prints the same logins');
+  assert.doesNotMatch(second.stderr, /residents in/, 'and leaves the filled registers alone');
   const tsv = readFileSync(join(data, 'demo-logins.tsv'), 'utf8');
   assert.equal(tsv.trim().split('\n').filter((l) => !l.startsWith('#')).length, 42);
   assert.equal(statSync(join(data, 'demo-logins.tsv')).mode & 0o077, 0, 'logins file is private');
+});
+
+test('kyodo residents generate: exact count, same seed same people, never into a filled register', () => {
+  const made = [];
+  for (const name of ['gen-a', 'gen-b']) {
+    const data = join(dir, name);
+    assert.equal(kyodoCli(['tenant', 'add', '--code', '104281', '--name', '高山村'], { dataDir: data }).status, 0);
+    const r = kyodoCli(['residents', 'generate', '--tenant', '104281', '--count', '250', '--seed', '7',
+      '--years', '3'], { dataDir: data });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^104281 高山村: 250 residents \(\d+ foreign\) in \d+ households; \d+ 異動 over 3 years/);
+    const db = join(data, 'towns', '104281.db');
+    assert.equal(sqlite(db, "SELECT count(*) FROM resident_index WHERE status = 'resident'"), '250');
+    // Births are given the household head's surname; every resident has a reading.
+    assert.equal(sqlite(db, "SELECT count(*) FROM resident_index WHERE shimei_kana = ''"), '0');
+    made.push(sqlite(db, 'SELECT atena, shimei, shimei_kana, birth, address FROM resident_index ORDER BY atena'));
+    const again = kyodoCli(['residents', 'generate', '--tenant', '104281', '--count', '10'], { dataDir: data });
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /already has entries/);
+    assert.equal(sqlite(db, "SELECT count(*) FROM resident_index WHERE status = 'resident'"), '250');
+  }
+  assert.equal(made[0], made[1], 'the same seed makes the same people');
+  const data = join(dir, 'gen-a');
+  for (const [args, why] of [[['--count', '0'], /--count/], [['--count', 'x'], /--count/],
+    [['--count', '5', '--years', '0'], /--years/], [['--count', '5', '--seed', '-1'], /--seed/]]) {
+    const r = kyodoCli(['residents', 'generate', '--tenant', '104281', ...args], { dataDir: data });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, why);
+  }
+  assert.equal(kyodoCli(['residents', 'generate', '--tenant', '104282', '--count', '5'], { dataDir: data }).status, 2);
 });
 
 test('kyodo audit verify passes on the demo data and names the entry after one byte is changed', () => {
   const data = join(dir, 'demo');
   let r = kyodoCli(['audit', 'verify', '--all'], { dataDir: data });
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.equal((r.stdout.match(/audit chain intact: 8 entries/g) ?? []).length, 6, r.stdout);
+  // tenant.create, seven user.create, residents.synthesize
+  assert.equal((r.stdout.match(/audit chain intact: 9 entries/g) ?? []).length, 6, r.stdout);
 
   // Change one byte of entry 4's request id, directly in the file.
   const db = join(data, 'towns', '104264.db');
@@ -154,7 +198,7 @@ test('an anchor written down earlier catches entries cut from the end of the log
   let r = kyodoCli(['audit', 'verify', '--tenant', '104299'], { dataDir: data });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const head = /head (\d+:[0-9a-f]{64})/.exec(r.stdout)[1];
-  assert.match(head, /^8:/);
+  assert.match(head, /^9:/);
   r = kyodoCli(['audit', 'verify', '--tenant', '104299', '--anchor', head], { dataDir: data });
   assert.equal(r.status, 0, r.stdout);
   const db = join(data, 'towns', '104299.db');
