@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "base/date.h"
 #include "base/text.h"
+#include "engine/perm.h"
 #include "engine/settings.h"
 #include "residents/certificate.h"
 #include "residents/certificate_store.h"
@@ -216,12 +217,15 @@ static int parse_request(struct api_req *req, struct issue_req *ir, struct kd_er
         ir->as_of = v[B_AS_OF].s;
     }
 
-    if (cert_items_shown(&ir->q, &ir->shown, err) < 0) {
-        if (err->code == KD_FORBIDDEN)
-            audit_refusal(req, ir, err);
-        return -1;
-    }
-    return 0;
+    int rc = cert_items_shown(&ir->q, &ir->shown, err);
+    /* 個人番号 in clear is for the roles the permission table allows. */
+    if (rc == 0 && (ir->shown & CI_KOJIN_BANGO) && !perm_allows(req->who->role, "mynumber", "read"))
+        rc = kd_fail(err, KD_FORBIDDEN,
+                     ir->q.kind == CERT_KISAI ? "items.kojin_bango" : "options.kojin_bango",
+                     "your role may not print 個人番号");
+    if (rc < 0 && err->code == KD_FORBIDDEN)
+        audit_refusal(req, ir, err);
+    return rc;
 }
 
 /* ---- reading the persons ------------------------------------------------------------ */

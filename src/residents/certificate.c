@@ -276,7 +276,7 @@ static void person_pairs(struct ctx *c, const struct cert_doc *d, int i, struct 
     if ((it & CI_NATIONALITY) && foreign)
         pair(p, "国籍・地域", r->nationality);
     if ((it & CI_ZAIRYU) && foreign) {
-        pair(p, "法第30条の45に規定する区分", r->zairyu_kubun);
+        pair(p, "法第30条の45の区分", r->zairyu_kubun);
         pair(p, "在留資格", r->zairyu_shikaku);
         pair(p, "在留期間", r->zairyu_kikan);
         pair(p, "在留期間の満了の日", date_of(c, r->zairyu_expiry, "", true));
@@ -298,7 +298,8 @@ static void person_pairs(struct ctx *c, const struct cert_doc *d, int i, struct 
 
 static int person_table(struct report *rep, struct ctx *c, const struct cert_doc *d, int i)
 {
-    static const double w[4] = {30, 60, 30, 60};
+    /* A label column fits 12 characters (外国人住民となった年月日) on one line. */
+    static const double w[4] = {40, 50, 40, 50};
     static const enum report_align al[4] = {REPORT_LEFT, REPORT_LEFT, REPORT_LEFT, REPORT_LEFT};
     struct pairs p;
     person_pairs(c, d, i, &p);
@@ -318,7 +319,7 @@ static int person_table(struct report *rep, struct ctx *c, const struct cert_doc
 /* The household's address and head, at the top of a 世帯連記式 sheet. */
 static int household_header(struct report *rep, struct ctx *c, const struct cert_doc *d)
 {
-    static const double w[2] = {30, 150};
+    static const double w[2] = {40, 140};
     const struct record *first = &d->persons[0];
     if (!(d->items & (CI_ADDRESS | CI_SETAINUSHI)))
         return 0;
