@@ -253,13 +253,8 @@ static void person_pairs(struct ctx *c, const struct cert_doc *d, int i, struct 
         pair(p, "生年月日", date_of(c, r->birth, r->birth_text, foreign));
     if (it & CI_SEX)
         pair(p, "性別", sex_label(r->sex));
-    if (it & CI_SETAINUSHI) {
-        if (d->form == CERT_FORM_KOJIN)
-            pair(p, "世帯主", d->setainushi ? d->setainushi[i] : "");
+    if (it & CI_SETAINUSHI)
         pair(p, "続柄", r->zokugara);
-    }
-    if ((it & CI_ADDRESS) && d->form == CERT_FORM_KOJIN)
-        pair(p, "住所", address_cell(c, r));
     if (it & CI_BECAME_RESIDENT)
         pair(p, foreign ? "外国人住民となった年月日" : "住民となった年月日",
              date_of(c, r->became_resident, "", false));
@@ -316,11 +311,12 @@ static int person_table(struct report *rep, struct ctx *c, const struct cert_doc
     return 0;
 }
 
-/* The household's address and head, at the top of a 世帯連記式 sheet. */
-static int household_header(struct report *rep, struct ctx *c, const struct cert_doc *d)
+/* The address and the 世帯主 on full-width rows at the top of a sheet: of
+ * the household (世帯連記式), or of person i (個人票). */
+static int household_header(struct report *rep, struct ctx *c, const struct cert_doc *d, int i)
 {
     static const double w[2] = {40, 140};
-    const struct record *first = &d->persons[0];
+    const struct record *first = &d->persons[i];
     if (!(d->items & (CI_ADDRESS | CI_SETAINUSHI)))
         return 0;
     if (report_table(rep, 2, w, NULL, c->err) < 0)
@@ -331,7 +327,7 @@ static int household_header(struct report *rep, struct ctx *c, const struct cert
             return -1;
     }
     if (d->items & CI_SETAINUSHI) {
-        const char *row[2] = {"世帯主", d->setainushi ? d->setainushi[0] : ""};
+        const char *row[2] = {"世帯主", d->setainushi ? d->setainushi[i] : ""};
         if (report_row(rep, row, 0, c->err) < 0)
             return -1;
     }
@@ -386,7 +382,7 @@ struct report *cert_describe(struct arena *a, const struct cert_doc *d, struct k
             return NULL;
         if (report_title(rep, title, err) < 0)
             return NULL;
-        if (d->form == CERT_FORM_SETAI && household_header(rep, &c, d) < 0)
+        if (household_header(rep, &c, d, s * per) < 0)
             return NULL;
         for (int i = s * per; i < d->count && i < (s + 1) * per; i++)
             if (person_table(rep, &c, d, i) < 0)
