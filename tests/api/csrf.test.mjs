@@ -20,6 +20,8 @@ const OWNER = {
   'PATCH /api/v1/users/{id}': 'admin',
   'PUT /api/v1/users/{id}/password': 'admin',
   'POST /api/v1/residents/idou': 'residents_clerk',
+  'POST /api/v1/certificates': 'residents_clerk',
+  'POST /api/v1/certificates/preview': 'residents_clerk',
 };
 
 const stateChanging = () => operations().filter(
@@ -52,6 +54,8 @@ function sampleBody(key) {
     case 'POST /api/v1/residents/idou': return { kind: 'kokunai_tennyu', idou_date: '2025-01-01',
       changes: { postcode: '3770424', address: '中之条町1番地', prev_address: '前橋市' },
       persons: [{ kind: 'japanese', shimei: '越権 太郎', shimei_kana: 'エッケン タロウ', birth: '1990-01-01', sex: 1, zokugara: '世帯主' }] };
+    case 'POST /api/v1/certificates':
+    case 'POST /api/v1/certificates/preview': return { kind: 'juminhyo', atena: ['9999999999'], requester: 'honnin' };
     default: return undefined;
   }
 }
@@ -89,8 +93,9 @@ test('every state-changing route: no token, empty token, wrong token, another se
 });
 
 test('nothing was changed by the refused requests', async () => {
-  // No 異動 was recorded.
+  // No 異動 was recorded, no certificate issued.
   assert.equal((await clerk.get('/api/v1/events')).json.items.length, 0);
+  assert.equal((await clerk.get('/api/v1/certificates')).json.items.length, 0);
   // Sessions still alive (DELETE /session and the password change did not run).
   assert.equal((await admin.get('/api/v1/me')).status, 200);
   assert.equal((await admin2.get('/api/v1/me')).status, 200);
@@ -144,14 +149,19 @@ test('reads need no token', async () => {
     '/api/v1/residents/idou-kinds': 'residents_clerk', '/api/v1/events': 'residents_clerk',
     '/api/v1/persons/{atena}': 'residents_clerk', '/api/v1/persons': 'residents_clerk', '/api/v1/persons/{atena}/history': 'residents_clerk',
     '/api/v1/households/{setai}': 'residents_clerk',
+    '/api/v1/certificates': 'residents_clerk', '/api/v1/certificates/{id}': 'residents_clerk',
   };
   // A person and household to read.
   const moved = await clerk.post('/api/v1/residents/idou', sampleBody('POST /api/v1/residents/idou'));
   assert.equal(moved.status, 201, moved.text);
   const ids = { '{atena}': moved.json.atena[0], '{setai}': moved.json.new_setai };
+  // And a certificate of that person to read from the 交付履歴.
+  const cert = await clerk.post('/api/v1/certificates', { kind: 'juminhyo', atena: [ids['{atena}']], requester: 'honnin' });
+  assert.equal(cert.status, 201, cert.text);
+  const certId = cert.headers.get('location').split('/').pop();
   for (const op of reads) {
     const c = readers[who[op.path] ?? 'admin'];
-    const path = concrete(op.path).replace(/\{atena\}|\{setai\}/g, (m) => ids[m])
+    const path = (op.path === '/api/v1/certificates/{id}' ? `/api/v1/certificates/${certId}` : concrete(op.path)).replace(/\{atena\}|\{setai\}/g, (m) => ids[m])
       + (op.path === '/api/v1/persons' ? '?kana=%E3%81%88' : '');
     const r = await c.get(path, { csrf: false });
     assert.equal(r.status, 200, `${op.path}: ${r.text}`);

@@ -47,6 +47,10 @@ const TABLE = {
   'GET /api/v1/persons/{atena}/history': { roles: ['residents_clerk'], status: 404 },
   'GET /api/v1/households/{setai}': { roles: ['residents_clerk'], status: 404 },
   'GET /api/v1/events': { roles: ['residents_clerk', 'tax_clerk', 'welfare_clerk'], status: 200 },
+  'POST /api/v1/certificates': { roles: ['residents_clerk'], status: 400, code: 'missing_field' },
+  'POST /api/v1/certificates/preview': { roles: ['residents_clerk'], status: 400, code: 'missing_field' },
+  'GET /api/v1/certificates': { roles: ['residents_clerk'], status: 200 },
+  'GET /api/v1/certificates/{id}': { roles: ['residents_clerk'], status: 404 },
 };
 
 const MENU = {
