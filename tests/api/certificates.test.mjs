@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKyodo, assertError } from '../lib/harness.mjs';
 
-const A = '104213';
-let k, clerk, tax, auditor, work;
+const [A, B] = ['104213', '104248'];
+let k, clerk, clerkB, tax, auditor, work;
 
 const ADDR = { postcode: '3770424', address: '群馬県吾妻郡中之条町大字中之条町1000番地', katagaki: 'コーポ中之条101' };
 const ADDR_F = { postcode: '3770423', address: '群馬県吾妻郡中之条町大字伊勢町2000番地' };
@@ -79,8 +79,9 @@ async function issued(body, sample) {
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'kyodo-cert-'));
-  k = await startKyodo({ towns: [[A, '中之条町']] });
+  k = await startKyodo({ towns: [[A, '中之条町'], [B, '長野原町']] });
   clerk = await k.as(A, 'residents_clerk');
+  clerkB = await k.as(B, 'residents_clerk');
   tax = await k.as(A, 'tax_clerk');
   auditor = await k.as(A, 'auditor');
 
@@ -280,6 +281,14 @@ test('the 交付履歴 lists each issuance, newest first, by person; one entry b
   // Other roles see neither certificates nor their history.
   assertError(await tax.get('/api/v1/certificates'), 403, 'forbidden');
   assertError(await post({ kind: 'juminhyo', atena: [people.taro], requester: 'honnin' }, { client: tax }), 403, 'forbidden');
+});
+
+test('another town sees neither the persons nor the 交付履歴', async () => {
+  assertError(await post({ kind: 'juminhyo', atena: [people.taro], requester: 'honnin' }, { client: clerkB }), 404, 'not_found', 'atena[0]');
+  assertError(await post({ kind: 'juminhyo', setai, requester: 'honnin' }, { client: clerkB }), 404, 'not_found', 'setai');
+  assert.deepEqual((await clerkB.get('/api/v1/certificates')).json.items, []);
+  assert.deepEqual((await clerkB.get(`/api/v1/certificates?atena=${people.taro}`)).json.items, []);
+  assertError(await clerkB.get('/api/v1/certificates/1'), 404, 'not_found');
 });
 
 test('a preview is marked 見本, has no number, and is not in the 交付履歴', async () => {
