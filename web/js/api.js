@@ -30,10 +30,15 @@ export function onSessionEnded(fn) {
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+function utf8Bytes(text) {
+  return Array.from(new TextEncoder().encode(text), (b) => String.fromCharCode(b)).join('');
+}
+
 // Sends one request; resolves to the parsed JSON body (null for 204).
 // opts.body is sent as JSON; opts.query is an object of query parameters
-// (empty values are left out); opts.expect401 marks requests whose 401 is
-// an answer rather than an ended session (sign-in, the first /me).
+// (empty values are left out); opts.purpose is sent as X-Kyodo-Purpose;
+// opts.expect401 marks requests whose 401 is an answer rather than an ended
+// session (sign-in, the first /me).
 export async function request(method, path, opts = {}) {
   const headers = { Accept: 'application/json' };
   let body;
@@ -42,6 +47,10 @@ export async function request(method, path, opts = {}) {
     body = JSON.stringify(opts.body);
   }
   if (STATE_CHANGING.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  // The purpose of a use of personal data (audited). Header values are
+  // bytes; the server reads them as UTF-8, so the text goes as its UTF-8
+  // bytes, one character per byte (fetch sends 0x00–0xFF as they are).
+  if (opts.purpose) headers['X-Kyodo-Purpose'] = utf8Bytes(opts.purpose);
 
   let url = BASE + path;
   if (opts.query) {
@@ -93,6 +102,8 @@ export async function request(method, path, opts = {}) {
 
 export const api = {
   get: (path, query) => request('GET', path, { query }),
+  // A read of personal data with a stated purpose (X-Kyodo-Purpose).
+  getFor: (purpose, path, query) => request('GET', path, { query, purpose }),
   post: (path, body) => request('POST', path, { body }),
   put: (path, body) => request('PUT', path, { body }),
   patch: (path, body) => request('PATCH', path, { body }),
