@@ -17,6 +17,7 @@ import { tenantsScreen, tenantEditScreen } from './screens/tenants.js';
 import { auditScreen } from './screens/audit.js';
 import { auditVerifyScreen } from './screens/audit_verify.js';
 import { CONSORTIUM_PATHS, consortiumRoutes } from './screens/consortium.js';
+import { RESIDENTS_PATHS, residentsRoutes } from './screens/residents.js';
 
 const APP_NAME = '基幹業務システム';
 
@@ -28,6 +29,7 @@ const ITEM_PATHS = {
   'admin.audit': '/admin/audit',
   'admin.audit_verify': '/admin/audit-verify',
   ...CONSORTIUM_PATHS,
+  ...RESIDENTS_PATHS,
 };
 
 // Routes: path pattern, the menu item the user must have (null: everyone
@@ -43,6 +45,7 @@ const ROUTES = [
   { re: /^\/admin\/audit$/, item: 'admin.audit', screen: auditScreen },
   { re: /^\/admin\/audit-verify$/, item: 'admin.audit_verify', screen: auditVerifyScreen },
   ...consortiumRoutes(),
+  ...residentsRoutes(),
   { re: /^\/pending\/([a-z0-9_]+\.[a-z0-9_]+)$/, item: '$id', screen: pendingScreen, params: ['id'] },
 ];
 
