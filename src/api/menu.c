@@ -25,8 +25,8 @@ struct section {
 static const struct section sections[] = {
     {"residents",
      "住民記録",
-     {{"residents.search", "住民検索", "residents", "read", false},
-      {"residents.move", "異動届", "residents", "write", false},
+     {{"residents.search", "住民検索", "residents", "read", true},
+      {"residents.move", "異動届", "residents", "write", true},
       {"residents.certificates", "証明書交付", "residents", "read", false},
       {"residents.seals", "印鑑登録", "residents", "write", false}}},
     {"tax",
