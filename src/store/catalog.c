@@ -26,14 +26,56 @@ struct thread_conns {
     size_t count, cap;
 };
 
+/* What the process's connections to one database share: the write lock
+ * (store_options.write_lock) and the commit counter. Made on first use, kept
+ * until the catalog closes. */
+struct db_shared {
+    char code[7]; /* a town's code; "" for control.db */
+    pthread_mutex_t write_lock;
+    _Atomic uint64_t commits;
+    struct db_shared *next;
+};
+
 struct catalog {
     char *dir;
     struct catalog_schemas schemas;
     pthread_key_t key;
-    _Atomic uint64_t control_commits; /* commits to control.db by this process */
+    pthread_mutex_t shared_lock; /* guards `shared` */
+    struct db_shared *shared;
 };
 
 static const struct store_options conn_options = {.create = false, .busy_timeout_ms = 10000};
+
+static struct db_shared *shared_of(struct catalog *cat, const char *code, struct kd_err *err)
+{
+    pthread_mutex_lock(&cat->shared_lock);
+    struct db_shared *d = cat->shared;
+    while (d && strcmp(d->code, code) != 0)
+        d = d->next;
+    if (!d && (d = calloc(1, sizeof *d)) != NULL) {
+        snprintf(d->code, sizeof d->code, "%s", code);
+        pthread_mutex_init(&d->write_lock, NULL);
+        d->next = cat->shared;
+        cat->shared = d;
+    }
+    pthread_mutex_unlock(&cat->shared_lock);
+    if (!d)
+        kd_fail(err, KD_INTERNAL, NULL, "out of memory");
+    return d;
+}
+
+/* Connection options for the database `code` ("" for control.db). */
+static int options_for(struct catalog *cat, const char *code, struct store_options *opt,
+                       struct kd_err *err)
+{
+    struct db_shared *d = shared_of(cat, code, err);
+    if (!d)
+        return -1;
+    *opt = conn_options;
+    opt->write_lock = &d->write_lock;
+    opt->commit_counter = &d->commits;
+    return 0;
+}
 
 static void thread_conns_free(void *p)
 {
@@ -89,6 +131,7 @@ struct catalog *catalog_open(const char *data_dir, const struct catalog_schemas 
         return NULL;
     }
     cat->schemas = *schemas;
+    pthread_mutex_init(&cat->shared_lock, NULL);
     if (pthread_key_create(&cat->key, thread_conns_free) != 0) {
         free(cat->dir);
         free(cat);
@@ -111,6 +154,7 @@ struct catalog *catalog_open(const char *data_dir, const struct catalog_schemas 
     return cat;
 out_free:
     pthread_key_delete(cat->key);
+    pthread_mutex_destroy(&cat->shared_lock);
     free(cat->dir);
     free(cat);
     return NULL;
@@ -122,6 +166,12 @@ void catalog_close(struct catalog *cat)
         return;
     catalog_thread_done(cat);
     pthread_key_delete(cat->key);
+    for (struct db_shared *d = cat->shared, *next; d; d = next) {
+        next = d->next;
+        pthread_mutex_destroy(&d->write_lock);
+        free(d);
+    }
+    pthread_mutex_destroy(&cat->shared_lock);
     free(cat->dir);
     free(cat);
 }
@@ -154,8 +204,9 @@ struct store *catalog_control(struct catalog *cat, struct kd_err *err)
     if (!tc->control) {
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/control.db", cat->dir);
-        struct store_options opt = conn_options;
-        opt.commit_counter = &cat->control_commits;
+        struct store_options opt;
+        if (options_for(cat, "", &opt, err) < 0)
+            return NULL;
         tc->control = store_open(path, &opt, err);
     }
     return tc->control;
@@ -192,8 +243,10 @@ struct store *catalog_town(struct catalog *cat, const char *code, struct kd_err 
         tc->cap = cap;
     }
     char path[PATH_MAX];
-    struct store *s = store_open(catalog_town_path(cat, code, path, sizeof path), &conn_options,
-                                 err);
+    struct store_options opt;
+    if (options_for(cat, code, &opt, err) < 0)
+        return NULL;
+    struct store *s = store_open(catalog_town_path(cat, code, path, sizeof path), &opt, err);
     if (!s)
         return NULL;
     memcpy(tc->towns[tc->count].code, code, 7);

@@ -36,7 +36,10 @@ struct store {
     const struct store_ops *ops;
     char *where;
     _Atomic uint64_t *commit_counter;
+    pthread_mutex_t *write_lock; /* see store_options */
+    int busy_timeout_ms;
     int tx_depth; /* 0 or 1: transactions do not nest */
+    bool holds_write_lock;
 };
 
 struct store_stmt {

@@ -6,9 +6,11 @@
 
 #include "base/clock.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 struct store *store_open(const char *where, const struct store_options *opt, struct kd_err *err)
 {
@@ -18,8 +20,10 @@ struct store *store_open(const char *where, const struct store_options *opt, str
 
 void store_close(struct store *s)
 {
-    if (s)
-        s->ops->close(s);
+    if (!s)
+        return;
+    store_rollback(s); /* and give the write lock back */
+    s->ops->close(s);
 }
 
 uint64_t store_commits(struct store *s)
@@ -47,12 +51,44 @@ int store_begin_read(struct store *s, struct kd_err *err)
     return 0;
 }
 
+/* The process-wide write lock of the database, waited for as long as the
+ * engine's busy timeout would wait. */
+static int lock_for_write(struct store *s, struct kd_err *err)
+{
+    if (!s->write_lock)
+        return 0;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    int64_t ns = until.tv_nsec + (int64_t)s->busy_timeout_ms * 1000000;
+    until.tv_sec += (time_t)(ns / 1000000000);
+    until.tv_nsec = (long)(ns % 1000000000);
+    int rc = pthread_mutex_timedlock(s->write_lock, &until);
+    if (rc == ETIMEDOUT)
+        return kd_fail(err, KD_UNAVAILABLE, NULL, "database busy: %s", s->where);
+    if (rc != 0)
+        return kd_fail(err, KD_INTERNAL, NULL, "write lock of %s: %s", s->where, strerror(rc));
+    s->holds_write_lock = true;
+    return 0;
+}
+
+static void unlock_for_write(struct store *s)
+{
+    if (s->holds_write_lock) {
+        s->holds_write_lock = false;
+        pthread_mutex_unlock(s->write_lock);
+    }
+}
+
 int store_begin_write(struct store *s, struct kd_err *err)
 {
     if (s->tx_depth)
         return kd_fail(err, KD_INTERNAL, NULL, "transaction already open on %s", s->where);
-    if (s->ops->exec(s, s->ops->begin_write_sql, err) < 0)
+    if (lock_for_write(s, err) < 0)
         return -1;
+    if (s->ops->exec(s, s->ops->begin_write_sql, err) < 0) {
+        unlock_for_write(s);
+        return -1;
+    }
     s->tx_depth = 1;
     return 0;
 }
@@ -66,6 +102,7 @@ int store_commit(struct store *s, struct kd_err *err)
         return -1;
     }
     s->tx_depth = 0;
+    unlock_for_write(s);
     return 0;
 }
 
@@ -76,6 +113,7 @@ void store_rollback(struct store *s)
     struct kd_err ignored;
     s->ops->exec(s, s->ops->rollback_sql, &ignored);
     s->tx_depth = 0;
+    unlock_for_write(s);
 }
 
 bool store_in_transaction(struct store *s)

@@ -30,6 +30,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 
 struct store;
@@ -50,6 +51,11 @@ struct store_options {
      * (shared by all the process's connections to one database, it counts
      * the process's changes to it; see store_commits). */
     _Atomic uint64_t *commit_counter;
+    /* If not NULL, held from store_begin_write() to the commit or rollback
+     * (shared by all the process's connections to one database): writers of
+     * one process queue on it instead of in SQLite's busy handler, which
+     * sleeps for milliseconds at a time. Waits up to busy_timeout_ms. */
+    pthread_mutex_t *write_lock;
 };
 
 /* Opens a connection. `where` is a file path for SQLite. */

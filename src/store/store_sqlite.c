@@ -317,6 +317,8 @@ struct store *store_sqlite_open(const char *path, const struct store_options *op
         sq_close(&s->base);
         return NULL;
     }
+    s->base.write_lock = opt->write_lock;
+    s->base.busy_timeout_ms = opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : 5000;
     if (opt->commit_counter) {
         s->base.commit_counter = opt->commit_counter;
         sqlite3_wal_hook(s->db, on_wal_commit, opt->commit_counter);
