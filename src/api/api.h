@@ -28,11 +28,17 @@
 
 #include <jansson.h>
 
+struct audit_queue;
+struct audit_job;
+
 struct api_app {
     struct catalog *cat;
     const struct config *cfg;
     struct auth_policy policy;
     const char *web_dir;
+    /* Group commit of the audit entries of reads (engine/audit_queue.h);
+     * NULL: each is appended at once. */
+    struct audit_queue *audit_queue;
 };
 
 struct api_req {
@@ -46,6 +52,9 @@ struct api_req {
     struct router_params params;
     int64_t now_ms;
     json_t *tree; /* the parsed body of api_body_tree(); freed by the dispatcher */
+    /* Audit entries waiting for the answer to be ready (api_audit). */
+    struct audit_job *audit;
+    int audit_cap;
 };
 
 struct api_out {
@@ -112,7 +121,10 @@ int api_param_id(struct api_req *req, const char *name, int64_t *id, struct kd_e
 /* A path parameter copied into the arena. */
 const char *api_param_str(struct api_req *req, const char *name);
 
-/* Appends an audit entry to the session's town log for this request. */
+/* Appends an audit entry to the session's town log for this request. Inside
+ * a write transaction on the town the entry joins it; otherwise (a read) it
+ * is committed with others' by the audit queue, and the dispatcher holds
+ * the answer back until it is (audit_queue.h). */
 int api_audit(struct api_req *req, const char *action, const char *outcome, const char *subject,
               const char *detail, struct kd_err *err);
 

@@ -102,8 +102,8 @@ int api_audit_list(struct api_req *req, struct api_out *out, struct kd_err *err)
         f.limit = (int)limit;
     }
 
-    /* Record the read before answering; the new entry is not in this page
-     * unless the page starts from the newest. */
+    /* Record the read; like every read's, the entry is committed before the
+     * answer leaves, after the page has been read: it is not in this page. */
     char detail[200];
     snprintf(detail, sizeof detail, "filter:%s%s%s%s%s%s%s%s%s%s", f.user_login ? " user=" : "",
              f.user_login ? f.user_login : "", f.subject ? " subject=" : "",

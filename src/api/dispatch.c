@@ -20,6 +20,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/text.h"
+#include "engine/audit_queue.h"
 #include "http/static_files.h"
 
 #include <stdio.h>
@@ -181,9 +182,11 @@ static int authorise(struct api_req *req, const struct api_route *route, struct 
     return 0;
 }
 
-void api_dispatch(void *ctx, struct http_request *http, struct http_response *resp)
+/* Steps 1 to 7: fills in resp. */
+static void respond(struct api_req *rq, struct http_response *resp)
 {
-    struct api_app *app = ctx;
+    struct api_app *app = rq->app;
+    struct http_request *http = rq->http;
     struct kd_err err;
     kd_err_clear(&err);
     if (strncmp(http->path, "/api/", 5) != 0) {
@@ -193,9 +196,8 @@ void api_dispatch(void *ctx, struct http_request *http, struct http_response *re
 
     size_t idx;
     char allow[64];
-    struct api_req req = {.app = app, .http = http, .arena = &http->arena};
     enum router_result rr = router_match(api_routes, api_route_count, sizeof api_routes[0],
-                                         http->method, http->path, &idx, &req.params, allow,
+                                         http->method, http->path, &idx, &rq->params, allow,
                                          sizeof allow);
     if (rr == ROUTER_NO_PATH) {
         kd_fail(&err, KD_NOT_FOUND, NULL, "no such resource");
@@ -210,19 +212,19 @@ void api_dispatch(void *ctx, struct http_request *http, struct http_response *re
     }
     const struct api_route *route = &api_routes[idx];
     http->log_route = route->key.pattern;
-    req.now_ms = clock_now_ms();
+    rq->now_ms = clock_now_ms();
 
     struct principal who;
     struct api_out out = {0};
     int rc = -1;
     if (!(route->flags & API_QUERY) && http_query_each(http, no_query, &err) < 0)
         goto out_error;
-    if (check_purpose(&req, route, &err) < 0)
+    if (check_purpose(rq, route, &err) < 0)
         goto out_error;
-    req.ctl = catalog_control(app->cat, &err);
-    if (!req.ctl)
+    rq->ctl = catalog_control(app->cat, &err);
+    if (!rq->ctl)
         goto out_error;
-    if (!(route->flags & API_PUBLIC) && authorise(&req, route, &who, &err) < 0)
+    if (!(route->flags & API_PUBLIC) && authorise(rq, route, &who, &err) < 0)
         goto out_error;
     if (takes_body(http->method)) {
         if (!json_content_type(http_header(http, "Content-Type"))) {
@@ -235,14 +237,14 @@ void api_dispatch(void *ctx, struct http_request *http, struct http_response *re
                 route->key.pattern);
         goto out_error;
     }
-    rc = route->fn(&req, &out, &err);
+    rc = route->fn(rq, &out, &err);
 out_error:
-    json_decref(req.tree);
+    json_decref(rq->tree);
     /* A handler that failed half-way must not leave a transaction open. */
-    if (req.ctl)
-        store_rollback(req.ctl);
-    if (req.town)
-        store_rollback(req.town);
+    if (rq->ctl)
+        store_rollback(rq->ctl);
+    if (rq->town)
+        store_rollback(rq->town);
     if (rc < 0) {
         jw_release(&out.body);
         free(out.file);
@@ -272,4 +274,40 @@ out_error:
     set_json(resp, out.status, body, len);
     if (out.set_cookie)
         http_response_header(resp, "Set-Cookie", out.set_cookie);
+}
+
+/* The audit entries of a read are committed: send the answer held back, or
+ * an error instead if they could not be (no data leaves unaudited). */
+static void audit_done(struct audit_job *job, int rc, const struct kd_err *err)
+{
+    struct http_request *http = job->ctx;
+    if (rc == 0) {
+        http_resume(http, NULL);
+        return;
+    }
+    struct http_response resp = {.status = 500, .fd = -1};
+    set_error(http, &resp, err);
+    http_resume(http, &resp);
+}
+
+static void audit_start(void *ctx)
+{
+    struct api_req *rq = ctx;
+    audit_queue_submit(rq->app->audit_queue, rq->audit);
+}
+
+void api_dispatch(void *ctx, struct http_request *http, struct http_response *resp)
+{
+    struct api_req *rq = arena_zalloc(&http->arena, sizeof *rq);
+    if (!rq)
+        return; /* no body: the server answers 500 */
+    rq->app = ctx;
+    rq->http = http;
+    rq->arena = &http->arena;
+    respond(rq, resp);
+    if (rq->audit) {
+        rq->audit->done = audit_done;
+        rq->audit->ctx = http;
+        http_defer(http, audit_start, rq);
+    }
 }

@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "base/text.h"
 #include "engine/audit.h"
+#include "engine/audit_queue.h"
 
 #include <string.h>
 
@@ -103,6 +104,49 @@ int api_audit_town(struct api_req *req, const char *town, int64_t user_id, const
     return audit_append(s, town, &e, err);
 }
 
+static const char *keep(struct api_req *req, const char *s)
+{
+    return s ? arena_strndup(req->arena, s, strlen(s)) : NULL;
+}
+
+/* Keeps a copy of e, whose strings may live on the caller's stack, in the
+ * request's pending job. */
+static int defer_entry(struct api_req *req, const struct audit_entry *e, struct kd_err *err)
+{
+    struct audit_job *j = req->audit;
+    if (!j) {
+        j = arena_zalloc(req->arena, sizeof *j);
+        if (!j)
+            return kd_fail(err, KD_INTERNAL, NULL, "out of memory");
+        memcpy(j->town, req->who->tenant, sizeof j->town);
+        req->audit = j;
+    }
+    if (j->count == req->audit_cap) {
+        int cap = req->audit_cap ? req->audit_cap * 2 : 4;
+        struct audit_entry *grown = arena_alloc(req->arena, (size_t)cap * sizeof *grown);
+        if (!grown)
+            return kd_fail(err, KD_INTERNAL, NULL, "out of memory");
+        if (j->count)
+            memcpy(grown, j->entries, (size_t)j->count * sizeof *grown);
+        j->entries = grown;
+        req->audit_cap = cap;
+    }
+    struct audit_entry *c = &j->entries[j->count];
+    *c = *e;
+    c->user_login = keep(req, e->user_login);
+    c->subject = keep(req, e->subject);
+    c->purpose = keep(req, e->purpose);
+    c->detail = keep(req, e->detail);
+    c->action = keep(req, e->action);
+    c->outcome = keep(req, e->outcome);
+    if (!c->user_login || (e->subject && !c->subject) || !c->purpose || !c->detail ||
+        !c->action || !c->outcome)
+        return kd_fail(err, KD_INTERNAL, NULL, "out of memory");
+    /* role is a static string (role_name); request_id lives in the request. */
+    j->count++;
+    return 0;
+}
+
 int api_audit(struct api_req *req, const char *action, const char *outcome, const char *subject,
               const char *detail, struct kd_err *err)
 {
@@ -119,6 +163,8 @@ int api_audit(struct api_req *req, const char *action, const char *outcome, cons
         .request_id = req->http->request_id,
         .detail = detail ? detail : "",
     };
+    if (req->app->audit_queue && !store_in_transaction(req->town))
+        return defer_entry(req, &e, err);
     return audit_append(req->town, p->tenant, &e, err);
 }
 

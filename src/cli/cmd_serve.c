@@ -7,6 +7,7 @@
 #include "app.h"
 #include "base/log.h"
 #include "base/text.h"
+#include "engine/audit_queue.h"
 #include "http/server.h"
 
 #include <fcntl.h>
@@ -117,11 +118,19 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "kyodo: cannot start the log writer\n");
         return CLI_ERROR;
     }
+    struct kd_err err;
+    struct audit_queue *audit = audit_queue_start(cat, &err);
+    if (!audit) {
+        catalog_close(cat);
+        log_async_stop();
+        return cli_fail(&err);
+    }
     struct api_app app = {
         .cat = cat,
         .cfg = &cfg,
         .policy = app_policy(&cfg),
         .web_dir = cfg.web_dir,
+        .audit_queue = audit,
     };
     struct http_server_config hc = {
         .listen = cfg.listen,
@@ -135,9 +144,9 @@ int cmd_serve(int argc, char **argv)
         .access_log = cfg.access_log,
         .trust_request_id = cfg.trust_request_id,
     };
-    struct kd_err err;
     struct http_server *srv = http_server_start(&hc, api_dispatch, &app, &err);
     if (!srv) {
+        audit_queue_free(audit);
         catalog_close(cat);
         log_async_stop();
         return cli_fail(&err);
@@ -164,7 +173,18 @@ int cmd_serve(int argc, char **argv)
         break;
     }
     http_server_drain(srv, cfg.shutdown_grace);
+    /* Answers held for their audit entries go out before the server stops
+     * (libmicrohttpd must not stop with a connection suspended). */
+    audit_queue_stop(audit);
+    struct audit_queue_stats qs;
+    audit_queue_stats(audit, &qs);
+    logline_begin(&l, LOG_INFO, "audit queue");
+    logline_int(&l, "reads", (int64_t)qs.jobs);
+    logline_int(&l, "entries", (int64_t)qs.entries);
+    logline_int(&l, "transactions", (int64_t)qs.transactions);
+    logline_end(&l);
     http_server_stop(srv);
+    audit_queue_free(audit);
     catalog_close(cat);
     log_msg(LOG_INFO, "stopped", NULL);
     log_async_stop();

@@ -50,6 +50,13 @@ struct req {
     int status; /* of the queued response, for the access log */
     size_t bytes;
     bool dispatched;
+    /* A deferred answer (http_defer): held until http_resume(). */
+    bool deferred;
+    bool replied;
+    atomic_bool resumed;
+    void (*start)(void *ctx);
+    void *start_ctx;
+    struct http_response held;
     _Alignas(max_align_t) char arena_inline[ARENA_INLINE];
 };
 
@@ -283,6 +290,15 @@ static enum MHD_Result send_static(struct req *r, struct MHD_Connection *conn, i
     return reply(r, conn, &resp);
 }
 
+/* A dispatcher that filled in no body at all failed: answer 500. */
+static enum MHD_Result reply_or_500(struct req *r, struct MHD_Connection *conn,
+                                    struct http_response *resp)
+{
+    if (resp->fd < 0 && !resp->body_malloc && !resp->body_arena)
+        return send_static(r, conn, 500, ERR_INTERNAL);
+    return reply(r, conn, resp);
+}
+
 static bool body_append(struct req *r, const char *data, size_t n, size_t max)
 {
     if (n > max - r->body_len)
@@ -361,8 +377,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (r->dispatched)
+    if (r->dispatched) {
+        if (r->deferred && !r->replied && atomic_load(&r->resumed)) {
+            r->replied = true;
+            return reply_or_500(r, conn, &r->held);
+        }
         return MHD_YES;
+    }
     r->dispatched = true;
     if (r->pub.body_too_large)
         return send_static(r, conn, 413, ERR_TOO_LARGE);
@@ -374,9 +395,36 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     struct http_response resp = {.status = 500, .fd = -1};
     srv->dispatch(srv->ctx, &r->pub, &resp);
-    if (resp.fd < 0 && !resp.body_malloc && !resp.body_arena)
-        return send_static(r, conn, 500, ERR_INTERNAL);
-    return reply(r, conn, &resp);
+    if (r->deferred) {
+        /* Suspended first, started second: the resumption may come at once,
+         * from another thread. */
+        r->held = resp;
+        MHD_suspend_connection(conn);
+        r->start(r->start_ctx);
+        return MHD_YES;
+    }
+    return reply_or_500(r, conn, &resp);
+}
+
+void http_defer(struct http_request *pub, void (*start)(void *ctx), void *ctx)
+{
+    struct req *r = (struct req *)((char *)pub - offsetof(struct req, pub));
+    r->deferred = true;
+    r->start = start;
+    r->start_ctx = ctx;
+}
+
+void http_resume(struct http_request *pub, const struct http_response *instead)
+{
+    struct req *r = (struct req *)((char *)pub - offsetof(struct req, pub));
+    if (instead) {
+        if (r->held.fd >= 0)
+            close(r->held.fd);
+        free(r->held.body_malloc);
+        r->held = *instead;
+    }
+    atomic_store(&r->resumed, true);
+    MHD_resume_connection(pub->conn);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -408,7 +456,7 @@ struct http_server *http_server_start(const struct http_server_config *cfg, http
     struct sockaddr_storage addr;
     memset(&addr, 0, sizeof addr);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
     if (inet_pton(AF_INET, cfg->listen, &v4->sin_addr) == 1) {

@@ -81,6 +81,17 @@ int http_response_header(struct http_response *resp, const char *name, const cha
 typedef void (*http_dispatch_fn)(void *ctx, struct http_request *req,
                                  struct http_response *resp);
 
+/*
+ * Answering later. The dispatch function, before it returns, may call
+ * http_defer() with the response already filled in: the server then holds
+ * that response, suspends the connection (its worker thread goes on with
+ * other connections) and calls start(ctx), which must lead, on any thread,
+ * to exactly one http_resume(). Only then is the response sent — the held
+ * one, or `instead` (which replaces it; the held body is released).
+ */
+void http_defer(struct http_request *req, void (*start)(void *ctx), void *ctx);
+void http_resume(struct http_request *req, const struct http_response *instead);
+
 struct http_server_config {
     const char *listen; /* IPv4 or IPv6 literal */
     int port;           /* 0: any free port */

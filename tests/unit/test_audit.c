@@ -5,7 +5,12 @@
 #include "testutil.h"
 
 #include "engine/audit.h"
+#include "engine/audit_queue.h"
 #include "store/catalog.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
 
 static const struct store_schema *const no_control[] = {NULL};
 static const struct store_schema *const town_list[] = {&audit_schema};
@@ -251,6 +256,175 @@ static void listing_filters(void **state)
     assert_int_equal(c.seqs[0], 23);
 }
 
+/* ---- the group-commit queue ------------------------------------------------ */
+
+enum { SUBMITTERS = 4, JOBS_EACH = 150 };
+
+struct qjob {
+    struct audit_job job;
+    struct audit_entry e[3];
+    char detail[3][32];
+    atomic_int *done_ok, *done_failed, *calls;
+};
+
+static void on_done(struct audit_job *job, int rc, const struct kd_err *err)
+{
+    struct qjob *q = job->ctx;
+    atomic_fetch_add(q->calls, 1);
+    if (rc == 0)
+        atomic_fetch_add(q->done_ok, 1);
+    else {
+        assert_true(err->message[0] != '\0');
+        atomic_fetch_add(q->done_failed, 1);
+    }
+}
+
+struct submitter {
+    struct audit_queue *queue;
+    struct qjob *jobs;
+    int id;
+    const char *towns[2];
+};
+
+static void fill_job(struct qjob *q, const char *town, int thread, int n, int count)
+{
+    memset(&q->job, 0, sizeof q->job);
+    snprintf(q->job.town, sizeof q->job.town, "%s", town);
+    q->job.entries = q->e;
+    q->job.count = count;
+    q->job.done = on_done;
+    q->job.ctx = q;
+    for (int i = 0; i < count; i++) {
+        snprintf(q->detail[i], sizeof q->detail[i], "t%d job %04d part %d", thread, n, i);
+        q->e[i] = (struct audit_entry){.user_id = 1,
+                                       .user_login = "jumin",
+                                       .role = "residents_clerk",
+                                       .action = "resident.read",
+                                       .outcome = "ok",
+                                       .subject = "0000000019",
+                                       .purpose = "test",
+                                       .request_id = "0123456789abcdef",
+                                       .detail = q->detail[i]};
+    }
+}
+
+static void *submit_all(void *arg)
+{
+    struct submitter *s = arg;
+    for (int n = 0; n < JOBS_EACH; n++) {
+        struct qjob *q = &s->jobs[n];
+        fill_job(q, s->towns[n % 2], s->id, n, 1 + n % 3);
+        audit_queue_submit(s->queue, &q->job);
+    }
+    return NULL;
+}
+
+static int64_t count_entries(struct catalog *cat, const char *town)
+{
+    struct kd_err err;
+    struct store *s = catalog_town(cat, town, &err);
+    assert_non_null(s);
+    struct audit_verdict v;
+    assert_int_equal(audit_verify(s, town, NULL, &v, &err), 0);
+    assert_true(v.ok);
+    return v.entries;
+}
+
+/* Jobs of two towns from several threads: each committed once, chains intact,
+ * each thread's entries in the order it submitted them, fewer transactions
+ * than jobs when they pile up. */
+static void queue_commits_every_job_once(void **state)
+{
+    struct fixture *f = *state;
+    struct kd_err err;
+    assert_int_equal(catalog_town_create(f->cat, "104248", &err), 0);
+    struct audit_queue *queue = audit_queue_start(f->cat, &err);
+    assert_non_null(queue);
+    atomic_int ok = 0, failed = 0, calls = 0;
+    struct qjob *jobs = calloc(SUBMITTERS * JOBS_EACH, sizeof *jobs);
+    for (int i = 0; i < SUBMITTERS * JOBS_EACH; i++) {
+        jobs[i].done_ok = &ok;
+        jobs[i].done_failed = &failed;
+        jobs[i].calls = &calls;
+    }
+    struct submitter subs[SUBMITTERS];
+    pthread_t threads[SUBMITTERS];
+    int64_t expected[2] = {0, 0};
+    for (int t = 0; t < SUBMITTERS; t++) {
+        subs[t] = (struct submitter){queue, &jobs[t * JOBS_EACH], t, {"104213", "104248"}};
+        for (int n = 0; n < JOBS_EACH; n++)
+            expected[n % 2] += 1 + n % 3;
+        assert_int_equal(pthread_create(&threads[t], NULL, submit_all, &subs[t]), 0);
+    }
+    for (int t = 0; t < SUBMITTERS; t++)
+        pthread_join(threads[t], NULL);
+    audit_queue_stop(queue); /* commits what is left */
+    assert_int_equal(atomic_load(&calls), SUBMITTERS * JOBS_EACH);
+    assert_int_equal(atomic_load(&ok), SUBMITTERS * JOBS_EACH);
+    assert_int_equal(atomic_load(&failed), 0);
+    assert_int_equal(count_entries(f->cat, "104213"), expected[0]);
+    assert_int_equal(count_entries(f->cat, "104248"), expected[1]);
+    struct audit_queue_stats st;
+    audit_queue_stats(queue, &st);
+    assert_int_equal(st.jobs, SUBMITTERS * JOBS_EACH);
+    assert_int_equal(st.entries, expected[0] + expected[1]);
+    assert_true(st.transactions >= 2 && st.transactions <= st.jobs);
+
+    /* Per thread and town, the details come back in submission order. */
+    struct store *town = catalog_town(f->cat, "104213", &err);
+    struct store_stmt *q = store_prepare(town, "SELECT detail FROM audit_log ORDER BY seq", &err);
+    char last[SUBMITTERS][32] = {{0}};
+    int rows = 0;
+    while (store_step(q, &err) == STORE_ROW) {
+        const char *d = store_col_text(q, 0, NULL);
+        int t = d[1] - '0';
+        assert_true(t >= 0 && t < SUBMITTERS);
+        assert_true(strcmp(last[t], d) < 0);
+        snprintf(last[t], sizeof last[t], "%s", d);
+        rows++;
+    }
+    store_reset(q);
+    assert_int_equal(rows, expected[0]);
+    audit_queue_free(queue);
+    free(jobs);
+}
+
+/* A job for a town without a database fails alone; the others commit. After
+ * stop, a submission is appended by the caller before submit returns. */
+static void queue_failures_and_after_stop(void **state)
+{
+    struct fixture *f = *state;
+    struct kd_err err;
+    struct audit_queue *queue = audit_queue_start(f->cat, &err);
+    assert_non_null(queue);
+    atomic_int ok = 0, failed = 0, calls = 0;
+    struct qjob jobs[3];
+    for (int i = 0; i < 3; i++) {
+        jobs[i].done_ok = &ok;
+        jobs[i].done_failed = &failed;
+        jobs[i].calls = &calls;
+    }
+    fill_job(&jobs[0], "104213", 0, 0, 2);
+    fill_job(&jobs[1], "104256", 0, 1, 1); /* no such database */
+    fill_job(&jobs[2], "104213", 0, 2, 1);
+    for (int i = 0; i < 3; i++)
+        audit_queue_submit(queue, &jobs[i].job);
+    for (int spin = 0; atomic_load(&calls) < 3 && spin < 5000; spin++)
+        usleep(1000);
+    assert_int_equal(atomic_load(&ok), 2);
+    assert_int_equal(atomic_load(&failed), 1);
+    assert_int_equal(count_entries(f->cat, "104213"), 3);
+
+    audit_queue_stop(queue);
+    struct qjob late = {.done_ok = &ok, .done_failed = &failed, .calls = &calls};
+    fill_job(&late, "104213", 1, 0, 3);
+    audit_queue_submit(queue, &late.job);
+    assert_int_equal(atomic_load(&calls), 4);
+    assert_int_equal(atomic_load(&ok), 3);
+    assert_int_equal(count_entries(f->cat, "104213"), 6);
+    audit_queue_free(queue);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +434,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(anchors_catch_truncation, setup, teardown),
         cmocka_unit_test_setup_teardown(appends_join_the_callers_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(listing_filters, setup, teardown),
+        cmocka_unit_test_setup_teardown(queue_commits_every_job_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(queue_failures_and_after_stop, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
