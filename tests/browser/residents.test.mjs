@@ -329,6 +329,39 @@ test('bad input: the page names an impossible date at its field; the server\'s e
   assert.equal(await page.locator('.idou-result').count(), 0, 'nothing recorded');
 });
 
+test('住民検索 pages through many hits with さらに表示', async () => {
+  // 25 people read サトウ …, in two households (at most 20 per 異動).
+  const clerk = await k.as(CODE, 'residents_clerk');
+  const given = 'アイウエオカキクケコサシスセソタチツテトナニヌネノ';
+  for (const [from, to] of [[0, 15], [15, 25]]) {
+    const persons = [];
+    for (let i = from; i < to; i++) {
+      persons.push({ kind: 'japanese', shimei: `佐藤 ${i + 1}`, shimei_kana: `サトウ　${given[i]}`, birth: '1990-01-01', sex: 1,
+        zokugara: i === from ? '世帯主' : '子' });
+    }
+    const r = await clerk.post('/api/v1/residents/idou', { kind: 'kokunai_tennyu', idou_date: '2024-05-01',
+      changes: { postcode: '3770431', address: '群馬県吾妻郡中之条町大字折田300番地', prev_address: '前橋市' }, persons });
+    assert.equal(r.status, 201, r.text);
+  }
+  await page.locator('nav.menu a', { hasText: '住民検索' }).click();
+  await page.locator('main h1', { hasText: '住民検索' }).waitFor();
+  await page.getByRole('button', { name: '条件をクリア' }).click();
+  await page.getByLabel('フリガナ').fill('さとう');
+  await page.getByLabel('フリガナ').press('Enter');
+  const rows = page.locator('table.results-table tbody tr');
+  await rows.nth(19).waitFor();
+  assert.equal(await rows.count(), 20);
+  assert.match(await page.locator('main p.count').textContent(), /^20件（まだあります/);
+  await page.getByRole('button', { name: 'さらに表示' }).click();
+  await rows.nth(24).waitFor();
+  assert.equal(await rows.count(), 25);
+  const names = await rows.evaluateAll((trs) => trs.map((tr) => tr.querySelectorAll('td')[1].textContent));
+  assert.equal(new Set(names).size, 25, 'every hit once');
+  assert.equal(await page.getByRole('button', { name: 'さらに表示' }).isVisible(), false, 'no more pages');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.atena), await rows.nth(20).getAttribute('data-atena'),
+    'the first new row has focus');
+});
+
 test('no script errors or CSP violations', () => {
   assert.deepEqual(problems, []);
 });

@@ -230,6 +230,8 @@ class IdouForm {
     const today = todayJapan();
     const kind = this.kind;
     const defaultToday = this.code === 'goki_shusei' || this.code === 'torikeshi';
+    // 職権 (and corrections, which are the town's own) have no 届出.
+    const exOfficio = this.code.startsWith('shokken_') || defaultToday;
     return h('fieldset', { class: 'group' }, h('legend', { text: '届出' }),
       h('div', { class: 'fields grid' },
         field({
@@ -239,7 +241,7 @@ class IdouForm {
           validate: (v) => (!kind.future_date && v > todayJapan() ? '異動日は今日より後の日付にできません（先の日付にできるのは転出の予定日だけです）。' : null),
         }),
         field({
-          name: 'todoke_date', label: '届出日', type: 'date', value: today, hint: '届出を受けた日（職権のときは空欄）',
+          name: 'todoke_date', label: '届出日', type: 'date', value: exOfficio ? '' : today, hint: '届出を受けた日（職権のときは空欄）',
           validate: (v) => (v > todayJapan() ? '届出日は今日より後の日付にできません。' : null),
         }),
         kind.unknown_date ? field({ name: 'idou_date_text', label: '日付が不詳のときの表記', maxlength: 72, hint: '例：令和5年5月頃（異動日には推定の日付を入力します）' }) : null,
@@ -819,6 +821,10 @@ class IdouForm {
     // message starts with the full path.
     const m = /^((?:persons|subjects)\[\d+\]\.[a-z_]+)/.exec(err.message || '');
     if (m && path && !path.includes('.') && m[1].endsWith(`.${path}`)) path = m[1];
+    // A conflict in one subject's timeline starts with their 宛名番号.
+    const who = /^([0-9]+):/.exec(err.message || '');
+    const at = who && path === 'subjects' ? this.subjects.findIndex((s) => s.atena === who[1]) : -1;
+    if (at >= 0) path = `subjects[${at}].atena`;
     const input = path ? liveInputs(this.el).find((i) => pathOf(i) === path) : null;
     if (input) {
       setFieldError(input, errorMessage(err, labelOf(input)));
