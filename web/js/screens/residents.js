@@ -379,6 +379,7 @@ export async function personScreen(ctx) {
         ['消除事由', removed ? removalLabel(r.removal) : null],
         ['消除日', removed ? dateOrEmpty(r.removal_date) : null],
         ['住民種別', KIND_LABELS[r.kind] ?? r.kind],
+        ['届出日', r.todoke ? formatBoth(r.todoke) : '', 'todoke'],
       ], 'group-state'),
       group('氏名', [
         ['氏名', h('span', { class: 'big-name', text: r.shimei }), 'shimei'],
