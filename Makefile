@@ -49,6 +49,7 @@ check: deps
 bench: deps
 	$(MAKE) build
 	scripts/bench $(BUILD)
+	scripts/bench-residents $(BUILD)
 
 fuzz: deps
 	test -f $(BUILD_FUZZ)/build.ninja || CC=clang-14 cmake -S . -B $(BUILD_FUZZ) -G Ninja \
