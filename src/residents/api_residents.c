@@ -290,6 +290,22 @@ static const struct jfield person_query[] = {
     {"mynumber", JT_STRING, false, 4, false, 0, 0},
 };
 
+/* Whether the request states its own purpose: an X-Kyodo-Purpose header
+ * with more than blanks (ASCII or full-width spaces). */
+static bool purpose_stated(struct api_req *req)
+{
+    const char *p = http_header(req->http, "X-Kyodo-Purpose");
+    while (p && *p) {
+        if (*p == ' ' || *p == '\t')
+            p++;
+        else if (strncmp(p, "\u3000", 3) == 0)
+            p += 3;
+        else
+            return true;
+    }
+    return false;
+}
+
 int residents_api_person(struct api_req *req, struct api_out *out, struct kd_err *err)
 {
     const char *atena = path_number(req, "atena", err);
@@ -310,7 +326,7 @@ int residents_api_person(struct api_req *req, struct api_out *out, struct kd_err
     if (asked) {
         if (!perm_allows(req->who->role, "mynumber", "read"))
             return kd_fail(err, KD_FORBIDDEN, "mynumber", "your role may not see 個人番号");
-        if (!http_header(req->http, "X-Kyodo-Purpose"))
+        if (!purpose_stated(req))
             return kd_fail(err, KD_MISSING_FIELD, "X-Kyodo-Purpose",
                            "showing 個人番号 needs the purpose (X-Kyodo-Purpose header)");
         show = true;

@@ -106,6 +106,9 @@ test('個人番号 is masked unless shown on purpose, and the showing is audited
   assert.equal(r.json.kojin_bango, '************');
   assert.equal(r.json.kojin_bango_shown, false);
   assertError(await clerk.get(`/api/v1/persons/${taro}?mynumber=show`), 400, 'missing_field', 'X-Kyodo-Purpose');
+  for (const blank of ['', '   ', '\u3000\u3000'])
+    assertError(await clerk.get(`/api/v1/persons/${taro}?mynumber=show`, { headers: purpose(blank) }),
+      400, 'missing_field', 'X-Kyodo-Purpose');
   r = await clerk.get(`/api/v1/persons/${taro}?mynumber=show`, { headers: purpose('本人確認') });
   assert.equal(r.json.kojin_bango, '123456789018');
   const log = (await auditor.get(`/api/v1/audit?subject=${taro}&action=resident.read&limit=5`)).json.items;
