@@ -257,10 +257,13 @@ static int check_kind_fields(const struct record *r, const char *path, struct kd
         const char *t = record_text(r, i);
         if (!t || !t[0] || (who != 'j' && who != 'f'))
             continue;
-        if ((who == 'j') == foreign)
-            return kd_fail(err, KD_INVALID_VALUE, record_fields[i].name,
-                           "%s%s%s is an item of %s only", path, path[0] ? "." : "",
-                           record_fields[i].name, who == 'j' ? "日本人住民" : "外国人住民");
+        if ((who == 'j') == foreign) {
+            char field[KD_FIELD_MAX];
+            snprintf(field, sizeof field, "%s%s%s", path, path[0] ? "." : "",
+                     record_fields[i].name);
+            return kd_fail(err, KD_INVALID_VALUE, field, "%s is an item of %s only", field,
+                           who == 'j' ? "日本人住民" : "外国人住民");
+        }
     }
     return 0;
 }
@@ -379,7 +382,7 @@ int idou_apply(const struct ev *e, const char *atena, const struct record *befor
         if (set_fields(after, c, a) < 0)
             return kd_fail(err, KD_INTERNAL, NULL, "out of memory");
     }
-    return check_kind_fields(after, "", err);
+    return check_kind_fields(after, changes ? "changes" : "", err);
 }
 
 /* ---- households ------------------------------------------------------------ */

@@ -171,7 +171,7 @@ test('外国人住民: 国外転入 with 在留資格, 通称, 国外転出', as
   assert.equal((await asOf(atena, '2024-05-01')).json.tsusho, '林 美鈴');
   // Foreign-only items on a Japanese record and the other way round are refused.
   assertError(await idou({ kind: 'kokunai_tennyu', idou_date: '2024-04-01', changes: ADDR1,
-    persons: [{ ...taroP, shimei: '鈴木 一', kojin_bango: '', jumin_code: '', nationality: '日本' }] }), 400, 'invalid_value', 'nationality');
+    persons: [{ ...taroP, shimei: '鈴木 一', kojin_bango: '', jumin_code: '', nationality: '日本' }] }), 400, 'invalid_value', 'persons[0].nationality');
   // A 中長期在留者 needs the card number.
   assertError(await idou({ kind: 'kokugai_tennyu', idou_date: '2024-04-01', changes: ADDR1,
     persons: [{ kind: 'foreign', shimei: 'X', shimei_kana: 'エックス', birth: '1990-01-01', sex: 1, zokugara: '世帯主',
