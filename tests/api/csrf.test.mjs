@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { startKyodo, assertError, operations, Client } from '../lib/harness.mjs';
 
 const A = '104213';
-let k, admin, admin2, operator, clerk, otherId, usersBefore;
+let k, admin, admin2, operator, clerk, jim, otherId, usersBefore;
 
 // Who may use each state-changing route, and a body the route accepts (so
 // that with the right token the request goes through and changes something).
@@ -22,7 +22,14 @@ const OWNER = {
   'POST /api/v1/residents/idou': 'residents_clerk',
   'POST /api/v1/certificates': 'residents_clerk',
   'POST /api/v1/certificates/preview': 'residents_clerk',
+  'POST /api/v1/consortium/sheets': 'consortium_admin',
+  'PATCH /api/v1/consortium/sheets/{id}': 'consortium_admin',
+  'DELETE /api/v1/consortium/sheets/{id}': 'consortium_admin',
+  'POST /api/v1/consortium/compute': 'consortium_admin',
 };
+
+// A consortium sheet that names only the town of this test.
+const SHEET = 'kind\tallocation\ntown\t104213\t中之条町\t100\ncost\tx\t1000\t均等\n';
 
 const stateChanging = () => operations().filter(
   (op) => !op.public && ['POST', 'PUT', 'PATCH', 'DELETE'].includes(op.method));
@@ -33,6 +40,7 @@ before(async () => {
   admin2 = await k.as(A, 'admin'); // a second, valid session of the same user
   operator = await k.as(A, 'operator');
   clerk = await k.as(A, 'residents_clerk');
+  jim = await k.as(A, 'consortium_admin');
   const list = await admin.get('/api/v1/users');
   otherId = list.json.items.find((u) => u.login === 'tax-clerk').id;
   usersBefore = list.json.items;
@@ -56,6 +64,9 @@ function sampleBody(key) {
       persons: [{ kind: 'japanese', shimei: '越権 太郎', shimei_kana: 'エッケン タロウ', birth: '1990-01-01', sex: 1, zokugara: '世帯主' }] };
     case 'POST /api/v1/certificates':
     case 'POST /api/v1/certificates/preview': return { kind: 'juminhyo', atena: ['9999999999'], requester: 'honnin' };
+    case 'POST /api/v1/consortium/sheets':
+    case 'POST /api/v1/consortium/compute': return { text: SHEET };
+    case 'PATCH /api/v1/consortium/sheets/{id}': return { title: 'csrf' };
     default: return undefined;
   }
 }
@@ -67,7 +78,7 @@ test('the contract lists exactly the state-changing routes this test knows', () 
 test('every state-changing route: no token, empty token, wrong token, another session\'s token → 403 csrf_failed', async () => {
   for (const op of stateChanging()) {
     const key = `${op.method} ${op.path}`;
-    const c = { operator, residents_clerk: clerk }[OWNER[key]] ?? admin;
+    const c = { operator, residents_clerk: clerk, consortium_admin: jim }[OWNER[key]] ?? admin;
     const path = concrete(op.path);
     const body = sampleBody(key);
     const bad = {
@@ -96,6 +107,8 @@ test('nothing was changed by the refused requests', async () => {
   // No 異動 was recorded, no certificate issued.
   assert.equal((await clerk.get('/api/v1/events')).json.items.length, 0);
   assert.equal((await clerk.get('/api/v1/certificates')).json.items.length, 0);
+  // No consortium sheet stored.
+  assert.equal((await jim.get('/api/v1/consortium/sheets')).json.items.length, 0);
   // Sessions still alive (DELETE /session and the password change did not run).
   assert.equal((await admin.get('/api/v1/me')).status, 200);
   assert.equal((await admin2.get('/api/v1/me')).status, 200);
@@ -142,7 +155,7 @@ test('with the right token the same requests go through', async () => {
 
 test('reads need no token', async () => {
   const reads = operations().filter((op) => op.method === 'GET' && !op.public);
-  const readers = { admin, operator, auditor: await k.as(A, 'auditor'), residents_clerk: clerk };
+  const readers = { admin, operator, auditor: await k.as(A, 'auditor'), residents_clerk: clerk, consortium_admin: jim };
   const who = {
     '/api/v1/tenants': 'operator', '/api/v1/tenants/{code}': 'operator',
     '/api/v1/audit': 'auditor', '/api/v1/audit/verify': 'auditor',
@@ -150,7 +163,13 @@ test('reads need no token', async () => {
     '/api/v1/persons/{atena}': 'residents_clerk', '/api/v1/persons': 'residents_clerk', '/api/v1/persons/{atena}/history': 'residents_clerk',
     '/api/v1/households/{setai}': 'residents_clerk',
     '/api/v1/certificates': 'residents_clerk', '/api/v1/certificates/{id}': 'residents_clerk',
+    '/api/v1/consortium/sheets': 'consortium_admin', '/api/v1/consortium/sheets/{id}': 'consortium_admin',
+    '/api/v1/consortium/sheets/{id}/report.pdf': 'consortium_admin',
+    '/api/v1/consortium/sheets/{id}/report.csv': 'consortium_admin',
   };
+  // A consortium sheet to read.
+  const sheet = await jim.post('/api/v1/consortium/sheets', { text: SHEET });
+  assert.equal(sheet.status, 201, sheet.text);
   // A person and household to read.
   const moved = await clerk.post('/api/v1/residents/idou', sampleBody('POST /api/v1/residents/idou'));
   assert.equal(moved.status, 201, moved.text);
@@ -161,7 +180,9 @@ test('reads need no token', async () => {
   const certId = cert.headers.get('location').split('/').pop();
   for (const op of reads) {
     const c = readers[who[op.path] ?? 'admin'];
-    const path = (op.path === '/api/v1/certificates/{id}' ? `/api/v1/certificates/${certId}` : concrete(op.path)).replace(/\{atena\}|\{setai\}/g, (m) => ids[m])
+    const path = (op.path === '/api/v1/certificates/{id}' ? `/api/v1/certificates/${certId}`
+      : op.path.startsWith('/api/v1/consortium/') ? op.path.replace('{id}', String(sheet.json.id))
+        : concrete(op.path)).replace(/\{atena\}|\{setai\}/g, (m) => ids[m])
       + (op.path === '/api/v1/persons' ? '?kana=%E3%81%88' : '');
     const r = await c.get(path, { csrf: false });
     assert.equal(r.status, 200, `${op.path}: ${r.text}`);
