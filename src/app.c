@@ -31,7 +31,12 @@ static int migrate_town(void *p, const struct tenant *t)
 {
     struct migrate_ctx *m = p;
     struct kd_err err;
-    if (catalog_town_migrate(m->cat, t->code, &err) < 0) {
+    struct store *db = catalog_town(m->cat, t->code, &err);
+    int before = db ? store_schema_version(db, "residents", &err) : -1;
+    int reindexed = 0;
+    /* Version 3 of the register added address keys, made in C. */
+    if (before < 0 || catalog_town_migrate(m->cat, t->code, &err) < 0 ||
+        (before > 0 && before < 3 && residents_reindex(db, &reindexed, &err) < 0)) {
         struct logline l;
         logline_begin(&l, LOG_ERROR, "town database unavailable");
         logline_str(&l, "tenant", t->code);

@@ -151,6 +151,7 @@ static int as_of_params(struct api_req *req, const struct jvalue *v, char today[
 static const struct jfield search_query_spec[] = {
     {"kana", JT_STRING, false, 100, false, 0, 0},
     {"name", JT_STRING, false, 100, false, 0, 0},
+    {"address", JT_STRING, false, 200, false, 0, 0},
     {"birth", JT_STRING, false, 10, false, 0, 0},
     {"atena", JT_STRING, false, 15, false, 0, 0},
     {"jumin_code", JT_STRING, false, 11, false, 0, 0},
@@ -158,7 +159,7 @@ static const struct jfield search_query_spec[] = {
     {"limit", JT_STRING, false, 3, false, 0, 0},
     {"after", JT_STRING, false, 2100, false, 0, 0},
 };
-enum { S_KANA, S_NAME, S_BIRTH, S_ATENA, S_JUMIN, S_STATUS, S_LIMIT, S_AFTER, S_COUNT };
+enum { S_KANA, S_NAME, S_ADDRESS, S_BIRTH, S_ATENA, S_JUMIN, S_STATUS, S_LIMIT, S_AFTER, S_COUNT };
 
 struct search_ctx {
     struct jw *w;
@@ -214,14 +215,17 @@ int residents_api_search(struct api_req *req, struct api_out *out, struct kd_err
     char today[11];
     japan_today(req->now_ms, today);
     struct search_query q = {.status = "resident", .today = today, .limit = 20};
-    if (!v[S_KANA].present && !v[S_NAME].present && !v[S_BIRTH].present &&
-        !v[S_ATENA].present && !v[S_JUMIN].present)
+    if (!v[S_KANA].present && !v[S_NAME].present && !v[S_ADDRESS].present &&
+        !v[S_BIRTH].present && !v[S_ATENA].present && !v[S_JUMIN].present)
         return kd_fail(err, KD_MISSING_FIELD, "kana",
-                       "give at least one of kana, name, birth, atena, jumin_code");
-    if (v[S_KANA].present && v[S_NAME].present)
-        return kd_fail(err, KD_INVALID_VALUE, "name", "search by kana or by name, not both");
+                       "give at least one of kana, name, address, birth, atena, jumin_code");
+    if (v[S_KANA].present + v[S_NAME].present + v[S_ADDRESS].present > 1)
+        return kd_fail(err, KD_INVALID_VALUE, v[S_ADDRESS].present ? "address" : "name",
+                       "search by one of kana, name and address, with birth, atena or "
+                       "jumin_code if need be");
     q.kana = v[S_KANA].present ? v[S_KANA].s : NULL;
     q.name = v[S_NAME].present ? v[S_NAME].s : NULL;
+    q.address = v[S_ADDRESS].present ? v[S_ADDRESS].s : NULL;
     int64_t ms, limit;
     if (v[S_BIRTH].present) {
         if (v[S_BIRTH].len != 10 || !clock_parse_iso(v[S_BIRTH].s, 10, &ms))
@@ -277,9 +281,10 @@ int residents_api_search(struct api_req *req, struct api_out *out, struct kd_err
     jw_obj_end(c.w);
     /* A search shows many people at once: the criteria are what is audited. */
     char detail[200];
-    snprintf(detail, sizeof detail, "search:%s%s%s%s%s%s%s%s status=%s: %d found",
+    snprintf(detail, sizeof detail, "search:%s%s%s%s%s%s%s%s%s%s status=%s: %d found",
              q.kana ? " kana=" : "", q.kana ? q.kana : "", q.name ? " name=" : "",
-             q.name ? q.name : "", q.birth ? " birth=" : "", q.birth ? q.birth : "",
+             q.name ? q.name : "", q.address ? " address=" : "", q.address ? q.address : "",
+             q.birth ? " birth=" : "", q.birth ? q.birth : "",
              q.atena ? " atena=" : "", q.atena ? q.atena : "", q.status, c.count);
     return api_audit(req, "resident.search", "ok", NULL, detail, err);
 }

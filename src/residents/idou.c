@@ -371,6 +371,10 @@ int idou_apply(const struct ev *e, const char *atena, const struct record *befor
             after->zokugara = dup_of(a, subject, "zokugara");
         if (!after->setai || !after->zokugara)
             return kd_fail(err, KD_INTERNAL, NULL, "out of memory");
+        /* A new address is a new place: the old 方書 does not follow unless
+         * given again. */
+        if (changes && json_object_get(changes, "address") && !json_object_get(changes, "katagaki"))
+            after->katagaki = "";
         if (changes && set_fields(after, changes, a) < 0)
             return kd_fail(err, KD_INTERNAL, NULL, "out of memory");
     }

@@ -50,6 +50,11 @@ int tl_replay(struct store *town, const char *atena, const char *date, int64_t i
 int numbers_next(struct store *town, const char *series, char out[16], struct arena *a,
                  struct kd_err *err);
 
+/* The part of an address after its 都道府県, 郡 and municipality, without a
+ * leading 大字 or 字 ("群馬県吾妻郡中之条町大字折田123" → "折田123"); "" when
+ * nothing was cut (the whole address is indexed anyway). */
+const char *address_local_part(const char *address);
+
 /* The subscribers (idou.c keeps the list). */
 int idou_notify(struct store *town, const struct idou_notice *n, struct kd_err *err);
 

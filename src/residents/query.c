@@ -195,17 +195,28 @@ int residents_search(struct store *town, const struct search_query *q, hit_fn ea
     char key[KANA_KEY_MAX + 4];
     size_t klen = 0;
     const char *kind = NULL;
-    if (q->kana || q->name) {
-        kind = q->kana ? "kana" : "name";
-        const char *in = q->kana ? q->kana : q->name;
+    if (q->kana || q->name || q->address) {
+        kind = q->kana ? "kana" : q->name ? "name" : "addr";
+        const char *in = q->kana ? q->kana : q->name ? q->name : q->address;
+        /* An address typed from its 大字 matches the key that starts after
+         * the 大字 (address_local_part). */
+        if (!q->kana && !q->name) {
+            while (*in == ' ' || strncmp(in, "\u3000", 3) == 0)
+                in += *in == ' ' ? 1 : 3;
+            if (strncmp(in, "大字", 6) == 0)
+                in += 6;
+            else if (strncmp(in, "字", 3) == 0)
+                in += 3;
+        }
         int rc = q->kana ? kana_search_key(in, strlen(in), key, KANA_KEY_MAX + 1, &klen, err)
                          : name_search_key(in, strlen(in), key, KANA_KEY_MAX + 1, &klen, err);
+        const char *field = q->kana ? "kana" : q->name ? "name" : "address";
         if (rc < 0) {
-            snprintf(err->field, sizeof err->field, "%s", kind);
+            snprintf(err->field, sizeof err->field, "%s", field);
             return -1;
         }
         if (klen == 0)
-            return kd_fail(err, KD_INVALID_VALUE, kind, "%s has nothing to search for", kind);
+            return kd_fail(err, KD_INVALID_VALUE, field, "%s has nothing to search for", field);
     }
     /* The matching keys are [key, key + U+FFFF): a prefix range in the
      * binary order of UTF-8. */

@@ -138,7 +138,8 @@ int residents_household_as_of(struct store *town, const char *setai, const char 
  * match appears once per reading.
  */
 struct search_query {
-    const char *kana, *name, *birth, *atena, *jumin_code;
+    /* At most one of kana, name and address (each a prefix of a key). */
+    const char *kana, *name, *address, *birth, *atena, *jumin_code;
     const char *status;
     const char *today;
     int limit;
@@ -148,7 +149,7 @@ struct search_query {
 struct search_hit {
     const char *atena, *setai, *status, *removal_date;
     const char *shimei, *shimei_kana, *birth, *address;
-    const char *key; /* the matched key ("" without kana/name) */
+    const char *key; /* the matched key ("" without kana, name or address) */
 };
 typedef int (*hit_fn)(void *ctx, const struct search_hit *h);
 int residents_search(struct store *town, const struct search_query *q, hit_fn each, void *ctx,
@@ -181,6 +182,11 @@ struct idou_notice {
     const struct record *before; /* NULL when the event created the record */
     const struct record *after;
 };
+/* Makes the search keys that people indexed by an older version lack (after
+ * a migration added a kind of key). Idempotent; *done says how many people
+ * it indexed. Runs in write transactions of its own. */
+int residents_reindex(struct store *town, int *done, struct kd_err *err);
+
 typedef int (*idou_subscriber)(struct store *town, const struct idou_notice *n, struct kd_err *err);
 int residents_subscribe(idou_subscriber fn);
 

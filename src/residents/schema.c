@@ -80,6 +80,20 @@ static const struct store_migration steps[] = {
      "CREATE INDEX resident_keys_by_atena ON resident_keys (atena);"
      "CREATE INDEX index_by_birth ON resident_index (birth, atena);"
      "CREATE INDEX index_by_jumin_code ON resident_index (jumin_code) WHERE jumin_code <> '';"},
+    {3,
+     /* Address keys ('addr': the address from its start and from its 大字
+      * on, and the 方書), folded like names. The keys themselves are made
+      * in C: residents_reindex() fills them in for people indexed before. */
+     "CREATE TABLE resident_keys_v3 ("
+     " kind TEXT NOT NULL CHECK (kind IN ('kana', 'name', 'addr')),"
+     " key TEXT NOT NULL,"
+     " atena TEXT NOT NULL REFERENCES addressees (atena),"
+     " PRIMARY KEY (kind, key, atena)"
+     ") STRICT, WITHOUT ROWID;"
+     "INSERT INTO resident_keys_v3 SELECT kind, key, atena FROM resident_keys;"
+     "DROP TABLE resident_keys;"
+     "ALTER TABLE resident_keys_v3 RENAME TO resident_keys;"
+     "CREATE INDEX resident_keys_by_atena ON resident_keys (atena);"},
 };
 
 const struct store_schema residents_schema = {"residents", steps, sizeof steps / sizeof steps[0]};

@@ -160,16 +160,22 @@ static int update_keys(struct store *town, const char *atena, const struct recor
         return -1;
     if (!r)
         return 0;
+    /* Addresses are found from their start, or from the 大字 on (the part
+     * after the municipality, see address_local_part). */
+    const char *local = address_local_part(r->address);
     const struct {
         const char *kind, *text;
     } keys[] = {{"kana", r->shimei_kana}, {"kana", r->tsusho_kana}, {"kana", r->kyuuji_kana},
                 {"name", r->shimei},      {"name", r->tsusho},      {"name", r->kyuuji},
-                {"name", r->alpha_name}};
+                {"name", r->alpha_name},  {"addr", r->address},     {"addr", local},
+                {"addr", r->katagaki}};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         if (!keys[i].text[0])
             continue;
         char key[KANA_KEY_MAX + 1];
         size_t n;
+        /* Addresses fold like names: NFKC (full-width digits are ASCII
+         * digits), no spaces or dashes. */
         int rc = strcmp(keys[i].kind, "kana") == 0
                      ? kana_search_key(keys[i].text, strlen(keys[i].text), key, sizeof key, &n, err)
                      : name_search_key(keys[i].text, strlen(keys[i].text), key, sizeof key, &n, err);
@@ -187,6 +193,43 @@ static int update_keys(struct store *town, const char *atena, const struct recor
             return -1;
     }
     return 0;
+}
+
+const char *address_local_part(const char *address)
+{
+    const char *p = address;
+    /* 都道府県: up to the first 都, 道, 府 or 県 among the first four characters. */
+    static const char *const ends[] = {"都", "道", "府", "県"};
+    const char *q = p;
+    for (int c = 0; c < 4 && *q; c++) {
+        bool end = false;
+        for (size_t e = 0; e < 4 && !end; e++)
+            end = strncmp(q, ends[e], 3) == 0;
+        unsigned char b = (unsigned char)*q;
+        q += b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+        if (end) {
+            p = q;
+            break;
+        }
+    }
+    /* 郡, then the municipality: up to the first 市, 区, 町 or 村. */
+    const char *gun = strstr(p, "郡");
+    if (gun && gun - p <= 5 * 3)
+        p = gun + 3;
+    static const char *const units[] = {"市", "区", "町", "村"};
+    const char *first = NULL;
+    for (size_t u = 0; u < 4; u++) {
+        const char *m = strstr(p, units[u]);
+        if (m && m - p <= 6 * 3 && (!first || m < first))
+            first = m;
+    }
+    if (first)
+        p = first + 3;
+    if (strncmp(p, "大字", 6) == 0)
+        p += 6;
+    else if (strncmp(p, "字", 3) == 0)
+        p += 3;
+    return p == address ? "" : p;
 }
 
 static int update_index(struct store *town, const char *atena, const struct record *latest,
@@ -387,4 +430,83 @@ int tl_replay(struct store *town, const char *atena, const char *date, int64_t i
 out_fail:
     free_events(events);
     return -1;
+}
+
+/* ---- keys of people indexed before a kind of key existed ------------------- */
+
+static const char SQL_MISSING_ADDR[] =
+    "SELECT i.atena, i.rireki FROM resident_index i"
+    " WHERE i.atena > ?1 AND i.address <> '' AND NOT EXISTS"
+    " (SELECT 1 FROM resident_keys k WHERE k.atena = i.atena AND k.kind = 'addr')"
+    " ORDER BY i.atena LIMIT 500";
+
+static const char SQL_VERSION_BY_RIREKI[] =
+    "SELECT " VERSION_COLUMNS " FROM resident_versions v WHERE v.atena = ?1 AND v.rireki = ?2";
+
+int residents_reindex(struct store *town, int *done, struct kd_err *err)
+{
+    *done = 0;
+    char last[16] = ""; /* a person whose keys fold to nothing is not taken again */
+    for (;;) {
+        struct arena a;
+        arena_init(&a, NULL, 0, (size_t)64 << 20);
+        if (store_begin_write(town, err) < 0)
+            return -1;
+        struct store_stmt *st = store_prepare(town, SQL_MISSING_ADDR, err);
+        int n = 0, rc = st ? 0 : -1;
+        if (st)
+            store_bind_str(st, 1, last);
+        struct {
+            const char *atena;
+            int64_t rireki;
+        } todo[500];
+        enum store_step step = STORE_DONE;
+        while (rc == 0 && (step = store_step(st, err)) == STORE_ROW) {
+            size_t len;
+            const char *t = store_col_text(st, 0, &len);
+            todo[n].atena = arena_strndup(&a, t, len);
+            todo[n].rireki = store_col_i64(st, 1);
+            if (!todo[n++].atena)
+                rc = kd_fail(err, KD_INTERNAL, NULL, "out of memory");
+        }
+        if (st)
+            store_reset(st);
+        if (rc == 0 && step == STORE_ERROR)
+            rc = -1;
+        if (n > 0)
+            snprintf(last, sizeof last, "%s", todo[n - 1].atena);
+        for (int i = 0; rc == 0 && i < n; i++) {
+            st = store_prepare(town, SQL_VERSION_BY_RIREKI, err);
+            if (!st) {
+                rc = -1;
+                break;
+            }
+            store_bind_str(st, 1, todo[i].atena);
+            store_bind_i64(st, 2, todo[i].rireki);
+            struct record r;
+            record_clear(&r);
+            enum store_step s = store_step(st, err);
+            if (s == STORE_ROW && read_version(st, &r, &a) < 0)
+                rc = kd_fail(err, KD_INTERNAL, NULL, "out of memory");
+            else if (s != STORE_ROW)
+                rc = s == STORE_DONE ? kd_fail(err, KD_INTERNAL, NULL,
+                                               "the index names snapshot %lld of %s, which "
+                                               "does not exist",
+                                               (long long)todo[i].rireki, todo[i].atena)
+                                     : -1;
+            store_reset(st);
+            if (rc == 0)
+                rc = update_keys(town, todo[i].atena, &r, err);
+        }
+        if (rc == 0)
+            rc = store_commit(town, err);
+        else
+            store_rollback(town);
+        arena_release(&a);
+        if (rc < 0)
+            return -1;
+        *done += n;
+        if (n < 500)
+            return 0;
+    }
 }

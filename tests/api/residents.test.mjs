@@ -321,6 +321,21 @@ test('search: readings however typed, names, birth, numbers; residents or 除票
   assert.deepEqual((await search({ birth: '1980-05-05', kana: 'ヤマ' })).items.map((h) => h.atena), [taro]);
   assert.deepEqual((await search({ atena: taro })).items.map((h) => h.shimei), ['山田 太郎']);
   assert.deepEqual((await search({ jumin_code: '12345678903' })).items.map((h) => h.atena), [taro]);
+  // Addresses: from the 大字 on (大字 itself optional), or from the start; digits
+  // however wide; the 方書 too. Every hit lives there.
+  const atAddress = async (address, part) => {
+    const hits = (await search({ address, status: 'all', limit: '100' })).items;
+    assert.ok(hits.length > 0, `${address}: no hits`);
+    for (const h of hits) assert.ok(h.address.includes(part), `${address}: ${h.address}`);
+    return hits;
+  };
+  const orita = await atAddress('折田', '折田');
+  assert.deepEqual((await atAddress('大字折田３００', '折田300')).map((h) => h.atena), orita.map((h) => h.atena));
+  await atAddress('群馬県吾妻郡中之条町大字折田', '折田');
+  await atAddress('中之条町1000', '大字中之条町1000');
+  assert.equal((await search({ address: '折田301' })).items.length, 0);
+  const kata = (await search({ address: 'コーポ伊勢', status: 'all' })).items;
+  assert.ok(kata.length > 0 && kata.every((h) => h.address === ADDR2.address), 'the 方書 finds its address');
   // 除票: the dead and the moved-out are found only when asked for.
   assert.equal((await search({ kana: 'タカハシ ススム' })).items.length, 0);
   assert.equal((await search({ kana: 'タカハシ ススム', status: 'removed' })).items[0].status, 'removed');
@@ -338,6 +353,7 @@ test('search: readings however typed, names, birth, numbers; residents or 除票
   assert.deepEqual(paged, all);
   // Bad criteria.
   for (const [q, code, field] of [[{}, 'missing_field', 'kana'], [{ kana: 'a', name: 'b' }, 'invalid_value', 'name'],
+    [{ kana: 'a', address: 'b' }, 'invalid_value', 'address'], [{ address: '　' }, 'invalid_value', 'address'],
     [{ birth: '2025-02-30' }, 'invalid_value', 'birth'], [{ kana: 'ア', limit: '101' }, 'invalid_value', 'limit'],
     [{ kana: 'ア', status: 'dead' }, 'invalid_value', 'status'], [{ kana: 'ア', after: 'zz' }, 'invalid_value', 'after'],
     [{ kana: 'ア', tenant: '104248' }, 'unknown_field', 'tenant']])

@@ -252,6 +252,57 @@ static void subscribers_see_and_can_refuse(void **state)
     assert_string_equal(last_notice, "shibou resident->removed");
 }
 
+static void address_parts(void **state)
+{
+    (void)state;
+    assert_string_equal(address_local_part("群馬県吾妻郡中之条町大字折田300番地"), "折田300番地");
+    assert_string_equal(address_local_part("群馬県吾妻郡中之条町大字中之条町1000番地"),
+                        "中之条町1000番地");
+    assert_string_equal(address_local_part("東京都練馬区豊玉北6丁目12番1号"), "豊玉北6丁目12番1号");
+    assert_string_equal(address_local_part("神奈川県横浜市中区日本大通1"), "中区日本大通1");
+    assert_string_equal(address_local_part("群馬県前橋市大手町1丁目1番1号"), "大手町1丁目1番1号");
+    assert_string_equal(address_local_part("長野県長野市字鶴賀1613番地"), "鶴賀1613番地");
+    /* Nothing to cut: no local part (the whole address is indexed anyway). */
+    assert_string_equal(address_local_part("ベトナム社会主義共和国ハノイ市"), "");
+    assert_string_equal(address_local_part(""), "");
+    assert_string_equal(address_local_part("A"), "");
+}
+
+/* People indexed before address keys existed get them from residents_reindex. */
+static void reindex_fills_missing_keys(void **state)
+{
+    struct fixture *f = *state;
+    struct kd_err err;
+    struct idou_result res;
+    assert_int_equal(record(f,
+                            "{\"kind\":\"kokunai_tennyu\",\"idou_date\":\"2020-01-01\","
+                            "\"changes\":{\"postcode\":\"3770431\",\"address\":"
+                            "\"群馬県吾妻郡中之条町大字折田３００番地\",\"katagaki\":\"コーポ折田\"},"
+                            "\"persons\":[{\"kind\":\"japanese\",\"shimei\":\"一\","
+                            "\"shimei_kana\":\"イチ\",\"birth\":\"1950-01-01\",\"sex\":1,"
+                            "\"zokugara\":\"世帯主\"}]}",
+                            1780000000000, &res, &err),
+                     0);
+    const char *sql = "SELECT group_concat(key, '|') FROM (SELECT key FROM resident_keys"
+                      " WHERE kind = 'addr' ORDER BY key)";
+    char before[512];
+    struct store_stmt *q = store_prepare(f->town, sql, &err);
+    assert_int_equal(store_step(q, &err), STORE_ROW);
+    snprintf(before, sizeof before, "%s", store_col_text(q, 0, NULL));
+    store_reset(q);
+    assert_string_equal(before, "コーポ折田|折田300番地|群馬県吾妻郡中之条町大字折田300番地");
+    assert_int_equal(store_exec(f->town, "DELETE FROM resident_keys WHERE kind = 'addr'", &err), 0);
+    int done = -1;
+    assert_int_equal(residents_reindex(f->town, &done, &err), 0);
+    assert_int_equal(done, 1);
+    q = store_prepare(f->town, sql, &err);
+    assert_int_equal(store_step(q, &err), STORE_ROW);
+    assert_string_equal(store_col_text(q, 0, NULL), before);
+    store_reset(q);
+    assert_int_equal(residents_reindex(f->town, &done, &err), 0);
+    assert_int_equal(done, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +311,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(numbering, setup, teardown),
         cmocka_unit_test_setup_teardown(replay_and_recorded_time, setup, teardown),
         cmocka_unit_test_setup_teardown(subscribers_see_and_can_refuse, setup, teardown),
+        cmocka_unit_test(address_parts),
+        cmocka_unit_test_setup_teardown(reindex_fills_missing_keys, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
