@@ -55,8 +55,14 @@ int api_users_list(struct api_req *req, struct api_out *out, struct kd_err *err)
     return 0;
 }
 
-/* Operator accounts reach across towns; the permission table says who may
- * touch them (through the API: nobody, see perm.c). */
+/* Operator and consortium secretariat accounts reach across towns (the
+ * consortium's, not one town's); the permission table says who may touch
+ * them (through the API: nobody, see perm.c). */
+static bool consortium_account(enum role r)
+{
+    return r == ROLE_OPERATOR || r == ROLE_CONSORTIUM;
+}
+
 static bool may_touch_operators(const struct api_req *req)
 {
     return perm_allows(req->who->role, "operator_accounts", "write");
@@ -69,23 +75,25 @@ static int check_role(const struct api_req *req, const struct jvalue *v, enum ro
         return kd_fail(err, KD_INVALID_VALUE, "role",
                        "role must be one of admin, residents_clerk, tax_clerk, welfare_clerk, "
                        "auditor");
-    if (*role == ROLE_OPERATOR && !may_touch_operators(req))
+    if (consortium_account(*role) && !may_touch_operators(req))
         return kd_fail(err, KD_INVALID_VALUE, "role",
-                       "operator accounts are created by the consortium (kyodo user add)");
+                       "%s accounts are created by the consortium (kyodo user add)",
+                       role_name(*role));
     return 0;
 }
 
 /* Refuses a change to an operator's account (see may_touch_operators). */
 static int check_target(struct api_req *req, const struct user *u, struct kd_err *err)
 {
-    if (u->role == ROLE_OPERATOR && !may_touch_operators(req)) {
-        char detail[64];
-        snprintf(detail, sizeof detail, "change to operator account %lld refused",
+    if (consortium_account(u->role) && !may_touch_operators(req)) {
+        char detail[80];
+        snprintf(detail, sizeof detail, "change to %s account %lld refused", role_name(u->role),
                  (long long)u->id);
         struct kd_err ignored;
         api_audit(req, "user.update", "denied", NULL, detail, &ignored);
         return kd_fail(err, KD_FORBIDDEN, NULL,
-                       "operator accounts are maintained by the consortium, not by the town");
+                       "%s accounts are maintained by the consortium, not by the town",
+                       role_name(u->role));
     }
     return 0;
 }

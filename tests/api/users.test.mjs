@@ -162,9 +162,10 @@ test('administrators cannot disable themselves, change their own role, or reset 
   admin = await k.as(A, 'admin');
 });
 
-test('the town administrator cannot change or reset the operator account (403, audited)', async () => {
+for (const role of ['operator', 'consortium_admin'])
+test(`the town administrator cannot change, reset or create a ${role} account (403, audited)`, async () => {
   const list = await admin.get('/api/v1/users');
-  const op = list.json.items.find((u) => u.role === 'operator');
+  const op = list.json.items.find((u) => u.role === role);
   const rids = [];
   for (const [m, p, body] of [
     ['PATCH', `/api/v1/users/${op.id}`, { role: 'admin' }],
@@ -177,11 +178,11 @@ test('the town administrator cannot change or reset the operator account (403, a
     rids.push(rid(r));
   }
   const now = await admin.get(`/api/v1/users/${op.id}`);
-  assert.equal(now.json.role, 'operator');
+  assert.equal(now.json.role, role);
   assert.equal(now.json.disabled, false);
   assert.equal(now.json.name, op.name);
-  // Its password is unchanged: the operator still signs in with it.
-  assert.equal((await signIn('operator', k.password(A, 'operator'))).status, 201);
+  // Its password is unchanged: its owner still signs in with it.
+  assert.equal((await signIn(op.login, k.password(A, role))).status, 201);
   const log = await auditor.get('/api/v1/audit?limit=500');
   for (const id of rids) {
     const e = log.json.items.find((x) => x.request_id === id);
@@ -189,7 +190,7 @@ test('the town administrator cannot change or reset the operator account (403, a
     assert.equal(e.outcome, 'denied');
   }
   // Nor create one.
-  assertError(await admin.post('/api/v1/users', { login: 'op-3', name: 'x', role: 'operator', password: 'op-3-password-x' }),
+  assertError(await admin.post('/api/v1/users', { login: 'op-3', name: 'x', role, password: 'op-3-password-x' }),
     400, 'invalid_value', 'role');
 });
 

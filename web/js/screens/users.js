@@ -10,11 +10,12 @@ import { errorMessage } from '../messages.js';
 
 const PASSWORD_HINT = '10文字以上で、ログイン名と異なるもの';
 
-// The roles a town administrator may give (operators are made by the
-// consortium, not here).
+// The roles a town administrator may give (the consortium's own accounts,
+// operators and its secretariat, are made by the consortium, not here).
+const CONSORTIUM_ROLES = ['operator', 'consortium_admin'];
 async function assignableRoles() {
   const r = await api.get('/roles');
-  return r.items.filter((x) => x.name !== 'operator');
+  return r.items.filter((x) => !CONSORTIUM_ROLES.includes(x.name));
 }
 
 function statusCell(u) {
@@ -98,7 +99,7 @@ export async function userEditScreen(ctx) {
   const [u, roles] = await Promise.all([api.get(`/users/${id}`), assignableRoles()]);
   if (!ctx.alive()) return null;
   const self = u.id === ctx.me.user.id;
-  const operator = u.role === 'operator';
+  const operator = CONSORTIUM_ROLES.includes(u.role);
   ctx.setTitle(`利用者の編集：${u.name}`);
 
   const summary = h('dl', { class: 'summary' });
@@ -115,7 +116,7 @@ export async function userEditScreen(ctx) {
   showSummary(u);
   let current = u;
 
-  const roleOptions = operator ? [{ value: 'operator', label: u.role_label }] : roles.map((r) => ({ value: r.name, label: r.label }));
+  const roleOptions = operator ? [{ value: u.role, label: u.role_label }] : roles.map((r) => ({ value: r.name, label: r.label }));
   const basic = new Form({
     legend: '基本情報',
     submitLabel: '保存する',
@@ -124,7 +125,7 @@ export async function userEditScreen(ctx) {
       {
         name: 'role', label: '役割', type: 'select', required: true, options: roleOptions, value: u.role,
         disabled: self || operator,
-        hint: self ? '自分の役割は変更できません。' : operator ? '運用担当の役割は共同化事務局が管理します。' : null,
+        hint: self ? '自分の役割は変更できません。' : operator ? `${u.role_label}の役割は協議会が管理します。` : null,
       },
     ],
     async onSubmit(v) {
@@ -151,9 +152,9 @@ export async function userEditScreen(ctx) {
     if (self) {
       buttons.push(h('p', { class: 'hint', text: '自分自身のアカウントは無効にできません（ほかの町村管理者に依頼してください）。' }));
     } else if (operator) {
-      // Operators belong to the consortium (created with the CLI; their role
-      // is not changed here), so the town does not manage them here either.
-      buttons.push(h('p', { class: 'hint', text: '運用担当のアカウントは共同化事務局が管理します。' }));
+      // Operators and the secretariat belong to the consortium (created with
+      // the CLI; their role is not changed here): the town does not manage them.
+      buttons.push(h('p', { class: 'hint', text: `${u.role_label}のアカウントは協議会が管理します。` }));
     } else {
       buttons.push(h('button', {
         type: 'button', class: ['button', current.disabled ? 'primary' : 'danger'],
