@@ -11,9 +11,11 @@
  *   json     the record written as JSON with http/jw.h (the handler's
  *            write_record: every field, 個人番号 masked)
  *   audit    one audit entry appended in its own write transaction and
- *            committed (what every read does today: BEGIN IMMEDIATE, the
- *            chain's SHA-256, an INSERT, COMMIT with synchronous=FULL, which
- *            waits for the WAL to reach the disk)
+ *            committed: BEGIN IMMEDIATE, the chain's SHA-256, an INSERT,
+ *            COMMIT with synchronous=FULL, which waits for the WAL to reach
+ *            the disk. What each read cost before the audit queue's group
+ *            commit (engine/audit_queue.c); now the entries of all the reads
+ *            that gather while one such commit runs share the next one.
  *
  * ~1,000 residents spread over the register, in rotation; p50 and p99 over
  * every call, in microseconds. The audit entries are real ones in the
