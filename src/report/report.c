@@ -20,7 +20,7 @@
 
 /* ---- the display list ------------------------------------------------------ */
 
-enum block_kind { B_TITLE, B_HEADING, B_PARAGRAPH, B_PAGE_BREAK, B_TABLE };
+enum block_kind { B_TITLE, B_HEADING, B_PARAGRAPH, B_PAGE_BREAK, B_TABLE, B_IMAGE };
 
 struct row {
     struct row *next;
@@ -40,6 +40,10 @@ struct block {
     double *widths_pt;
     enum report_align *align;
     struct row *rows, *last_row;
+    /* images: the picture (pixels in the arena), its printed size, the label
+     * cell's width and the box (pt) */
+    struct report_picture pic;
+    double label_pt, box_w_pt, box_h_pt;
 };
 
 struct report {
@@ -188,6 +192,30 @@ int report_mark(struct report *r, int col, enum report_mark mark, struct kd_err 
     if (!b || b->kind != B_TABLE || !b->last_row || col < 0 || col >= b->ncols)
         return kd_fail(err, KD_INTERNAL, NULL, "report_mark without a cell");
     b->last_row->marks[col] = (unsigned char)mark;
+    return 0;
+}
+
+int report_image(struct report *r, const struct report_picture *pic, const char *label,
+                 double label_mm, double box_w_mm, double box_h_mm, struct kd_err *err)
+{
+    if (!pic || !pic->rgba || pic->width < 1 || pic->height < 1 || pic->width > 32767 ||
+        pic->height > 32767 || !(pic->width_mm > 0) || !(pic->height_mm > 0) ||
+        !(box_w_mm > 0) || !(box_h_mm > 0) || box_w_mm + (label ? label_mm : 0) > 400 ||
+        box_h_mm > 250)
+        return kd_fail(err, KD_INTERNAL, NULL, "report_image: a picture or box out of range");
+    size_t n = (size_t)pic->width * (size_t)pic->height * 4;
+    unsigned char *px = arena_alloc(r->a, n);
+    if (!px)
+        return kd_fail(err, KD_INTERNAL, NULL, "out of memory describing the report (picture)");
+    struct block *b = add(r, B_IMAGE, label ? label : "", err);
+    if (!b)
+        return -1;
+    memcpy(px, pic->rgba, n);
+    b->pic = *pic;
+    b->pic.rgba = px;
+    b->label_pt = label ? label_mm * MM : 0;
+    b->box_w_pt = box_w_mm * MM;
+    b->box_h_pt = box_h_mm * MM;
     return 0;
 }
 
@@ -403,6 +431,70 @@ static void table_block(struct pager *p, const struct block *b)
     p->y += 2 * MM;
 }
 
+/* The picture as a cairo surface (premultiplied ARGB), or NULL. */
+static cairo_surface_t *picture_surface(const struct report_picture *pic)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, pic->width, pic->height);
+    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(s);
+        return NULL;
+    }
+    cairo_surface_flush(s);
+    unsigned char *dst = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    for (int y = 0; y < pic->height; y++) {
+        const unsigned char *in = pic->rgba + (size_t)y * (size_t)pic->width * 4;
+        uint32_t *out = (uint32_t *)(void *)(dst + (size_t)y * (size_t)stride);
+        for (int x = 0; x < pic->width; x++, in += 4) {
+            uint32_t a = in[3];
+            uint32_t r = (in[0] * a + 127) / 255, g = (in[1] * a + 127) / 255,
+                     bl = (in[2] * a + 127) / 255;
+            out[x] = a << 24 | r << 16 | g << 8 | bl;
+        }
+    }
+    cairo_surface_mark_dirty(s);
+    return s;
+}
+
+static void image_block(struct pager *p, const struct block *b)
+{
+    if (p->y > p->top)
+        p->y += 2 * MM;
+    need(p, b->box_h_pt);
+    double x = p->left;
+    if (p->draw) {
+        cairo_set_source_rgb(p->cr, 0, 0, 0);
+        cairo_set_line_width(p->cr, 0.5);
+        if (b->label_pt > 0) {
+            cairo_rectangle(p->cr, x, p->y, b->label_pt, b->box_h_pt);
+            cairo_stroke(p->cr);
+        }
+        cairo_rectangle(p->cr, x + b->label_pt, p->y, b->box_w_pt, b->box_h_pt);
+        cairo_stroke(p->cr);
+    }
+    if (b->label_pt > 0) {
+        layout_text(p, b->text, REPORT_GOTHIC, CELL_SIZE, false, b->label_pt - 2 * CELL_PAD,
+                    REPORT_LEFT);
+        show_at(p, x + CELL_PAD, p->y + CELL_PAD);
+    }
+    if (p->draw) {
+        cairo_surface_t *s = picture_surface(&b->pic);
+        if (s) {
+            double bx = x + b->label_pt, w = b->pic.width_mm * MM, h = b->pic.height_mm * MM;
+            cairo_save(p->cr);
+            cairo_rectangle(p->cr, bx, p->y, b->box_w_pt, b->box_h_pt);
+            cairo_clip(p->cr);
+            cairo_translate(p->cr, bx + (b->box_w_pt - w) / 2, p->y + (b->box_h_pt - h) / 2);
+            cairo_scale(p->cr, w / b->pic.width, h / b->pic.height);
+            cairo_set_source_surface(p->cr, s, 0, 0);
+            cairo_paint(p->cr);
+            cairo_restore(p->cr);
+            cairo_surface_destroy(s);
+        }
+    }
+    p->y += b->box_h_pt + 2 * MM;
+}
+
 static void lay_out(struct pager *p)
 {
     p->page = 0;
@@ -414,6 +506,7 @@ static void lay_out(struct pager *p)
         case B_PARAGRAPH: text_block(p, b, b->font, b->size_pt, false, 1 * MM, 1 * MM); break;
         case B_PAGE_BREAK: new_page(p); break;
         case B_TABLE: table_block(p, b); break;
+        case B_IMAGE: image_block(p, b); break;
         }
     }
 }
@@ -463,6 +556,8 @@ static int render(const struct report *r, struct outbuf *out, char *msg, size_t 
 struct job {
     struct job *next;
     const struct report *r;
+    int (*fn)(void *ctx); /* report_call: run this instead of rendering r */
+    void *ctx;
     struct outbuf out;
     int rc;
     bool done;
@@ -491,7 +586,7 @@ static void *renderer(void *arg)
         if (!q_head)
             q_tail = NULL;
         pthread_mutex_unlock(&mu);
-        j->rc = render(j->r, &j->out, j->msg, sizeof j->msg);
+        j->rc = j->fn ? j->fn(j->ctx) : render(j->r, &j->out, j->msg, sizeof j->msg);
         pthread_mutex_lock(&mu);
         q_len--;
         j->done = true;
@@ -525,9 +620,10 @@ void report_shutdown(void)
 
 static bool atexit_done;
 
-int report_render_pdf(const struct report *r, char **pdf, size_t *len, struct kd_err *err)
+/* Queues j for the rendering thread (starting it when needed) and waits
+ * until it is done. */
+static int run_job(struct job *j, struct kd_err *err)
 {
-    struct job j = {.r = r};
     pthread_mutex_lock(&mu);
     if (!running) {
         if (pthread_create(&thread, NULL, renderer, NULL) != 0) {
@@ -546,14 +642,30 @@ int report_render_pdf(const struct report *r, char **pdf, size_t *len, struct kd
     }
     q_len++;
     if (q_tail)
-        q_tail->next = &j;
+        q_tail->next = j;
     else
-        q_head = &j;
-    q_tail = &j;
+        q_head = j;
+    q_tail = j;
     pthread_cond_signal(&work_cv);
-    while (!j.done)
+    while (!j->done)
         pthread_cond_wait(&done_cv, &mu);
     pthread_mutex_unlock(&mu);
+    return 0;
+}
+
+int report_call(int (*fn)(void *ctx), void *ctx, struct kd_err *err)
+{
+    struct job j = {.fn = fn, .ctx = ctx};
+    if (run_job(&j, err) < 0)
+        return -1;
+    return j.rc;
+}
+
+int report_render_pdf(const struct report *r, char **pdf, size_t *len, struct kd_err *err)
+{
+    struct job j = {.r = r};
+    if (run_job(&j, err) < 0)
+        return -1;
     if (j.rc < 0) {
         free(j.out.buf);
         return kd_fail(err, KD_INTERNAL, NULL, "%s", j.msg);

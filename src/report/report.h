@@ -31,8 +31,8 @@
  * past them the describing call fails (err: KD_INVALID_VALUE), and the
  * document stays usable (it simply ends before the refused block).
  *
- * Images (PNG) are the next block kind to come (resident certificates carry
- * a seal); the display list keeps a kind per block for that.
+ * Images: report_image() places a picture at its physical size (a seal's
+ * impression on a 印鑑登録証明書) in a framed box with a label cell beside it.
  */
 #ifndef KYODO_REPORT_REPORT_H
 #define KYODO_REPORT_REPORT_H
@@ -89,6 +89,22 @@ int report_row(struct report *r, const char *const *cells, unsigned style, struc
 /* Marks cell col of the last row. */
 int report_mark(struct report *r, int col, enum report_mark mark, struct kd_err *err);
 
+/* A picture: width × height pixels, 4 bytes each (R, G, B, A; alpha not
+ * premultiplied), rows top to bottom, printed width_mm × height_mm. */
+struct report_picture {
+    const unsigned char *rgba;
+    int width, height;
+    double width_mm, height_mm;
+};
+
+/* An image block: a label cell label_mm wide (no cell when label is NULL)
+ * and beside it a framed box of box_w_mm × box_h_mm holding the picture at
+ * its physical size, centred on the box and clipped to it. The pixels are
+ * copied into the report's arena (mind its cap: 4 bytes a pixel). Kept on
+ * one page (a new page starts when it does not fit). */
+int report_image(struct report *r, const struct report_picture *pic, const char *label,
+                 double label_mm, double box_w_mm, double box_h_mm, struct kd_err *err);
+
 /* Renders the document on the rendering thread (started at first use) and
  * waits (the queue is short and one document takes well under a second, so
  * the wait is bounded). On success *pdf is a malloc'd buffer of *len bytes
@@ -96,6 +112,13 @@ int report_mark(struct report *r, int col, enum report_mark mark, struct kd_err 
  * KD_INTERNAL when cairo fails or the PDF passes 64 MiB.
  * Thread-safe; r must not change while rendering. */
 int report_render_pdf(const struct report *r, char **pdf, size_t *len, struct kd_err *err);
+
+/* Runs fn(ctx) on the rendering thread and waits for it: for other code that
+ * must draw with cairo, pango or fontconfig (pictures made for demonstration
+ * data), which may only happen there. Returns what fn returns; fn reports
+ * its own errors through ctx. KD_UNAVAILABLE (-1, err set) when the queue is
+ * full or the thread cannot start. */
+int report_call(int (*fn)(void *ctx), void *ctx, struct kd_err *err);
 
 /* Stops the rendering thread (if it was started) and releases the font
  * caches. Optional: the process may simply exit. Not to be called while
