@@ -18,6 +18,7 @@ import { auditScreen } from './screens/audit.js';
 import { auditVerifyScreen } from './screens/audit_verify.js';
 import { CONSORTIUM_PATHS, consortiumRoutes } from './screens/consortium.js';
 import { RESIDENTS_PATHS, residentsRoutes } from './screens/residents.js';
+import { ATENA_PATHS, atenaRoutes } from './screens/addressees.js';
 
 const APP_NAME = '基幹業務システム';
 
@@ -30,6 +31,7 @@ const ITEM_PATHS = {
   'admin.audit_verify': '/admin/audit-verify',
   ...CONSORTIUM_PATHS,
   ...RESIDENTS_PATHS,
+  ...ATENA_PATHS,
 };
 
 // Routes: path pattern, the menu item the user must have (null: everyone
@@ -46,6 +48,7 @@ const ROUTES = [
   { re: /^\/admin\/audit-verify$/, item: 'admin.audit_verify', screen: auditVerifyScreen },
   ...consortiumRoutes(),
   ...residentsRoutes(),
+  ...atenaRoutes(),
   { re: /^\/pending\/([a-z0-9_]+\.[a-z0-9_]+)$/, item: '$id', screen: pendingScreen, params: ['id'] },
 ];
 
