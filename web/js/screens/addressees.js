@@ -437,6 +437,19 @@ export async function viewScreen(ctx) {
     }
   }
 
+  // A snapshot is shown as it was known just before it was superseded, and
+  // a merged number's own snapshot as known just before the merge (after it,
+  // reads of the number lead to the survivor).
+  function showVersion(v) {
+    asOf = v.record.valid_from;
+    const limits = [];
+    if (v.superseded_at) limits.push(Date.parse(v.superseded_at) - 1);
+    const merge = hist.merges.find((m) => m.absorbed === requested && m.holds);
+    if (merge) limits.push(Date.parse(merge.merged_at) - 1);
+    knownAt = limits.length ? new Date(Math.min(...limits)).toISOString() : null;
+    load();
+  }
+
   function renderHistory() {
     const items = hist.versions.map((v) => {
       const r = v.record;
@@ -444,7 +457,7 @@ export async function viewScreen(ctx) {
       return h('li', { class: ['tl-item', superseded ? 'superseded' : null], dataset: { rireki: r.rireki } },
         h('button', {
           type: 'button', class: 'tl-button',
-          on: { click: () => { asOf = r.valid_from; knownAt = superseded ? new Date(Date.parse(v.superseded_at) - 1).toISOString() : null; load(); } },
+          on: { click: () => showVersion(v) },
         },
         h('span', { class: 'tl-no', text: `履歴${r.rireki}` }),
         superseded ? h('del', {}, v.event_label) : h('span', { class: 'tl-label', text: v.event_label }),
@@ -782,7 +795,7 @@ export async function mergeScreen(ctx) {
     confirmError,
     h('div', { class: 'fields grid' }, reasonField),
     h('div', { class: 'form-actions' },
-      h('button', { type: 'submit', class: 'button primary danger' }, 'この2つを統合する'),
+      h('button', { type: 'submit', class: 'button danger' }, 'この2つを統合する'),
       h('button', { type: 'button', class: 'button', on: { click: () => { confirmHost.hidden = true; absorbedField.input.focus(); } } }, 'やめる')));
   const confirmHost = h('div', { class: 'panel confirm-host', hidden: true }, confirm);
   let pair = null;
@@ -815,9 +828,9 @@ export async function mergeScreen(ctx) {
     }
     if (!ctx.alive()) return;
     pair = { a, s };
-    clear(compareHost).append(
-      x.requested !== x.atena || y.requested !== y.atena
-        ? h('p', { class: 'panel panel-info', text: 'どちらかの宛名番号は、すでにほかの宛名番号に統合されています。統合はできません（先に統合を確認してください）。' }) : null,
+    const already = x.requested !== x.atena || y.requested !== y.atena;
+    clear(compareHost).append(...[
+      already ? h('p', { class: 'panel panel-info', text: 'どちらかの宛名番号は、すでにほかの宛名番号に統合されています。統合はできません（先に統合を確認してください）。' }) : null,
       h('div', { class: 'table-scroll' }, h('table', { class: 'data-table compare-table' },
         h('caption', { text: '2つの記録（異なる項目に「相違」と表示）' }),
         h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: '項目' }),
@@ -832,7 +845,8 @@ export async function mergeScreen(ctx) {
             h('th', { scope: 'row', text: label }), h('td', { text: p }), h('td', { text: q }),
             h('td', {}, p !== q ? h('span', { class: 'status status-warn', text: '相違' }) : null));
         })))),
-      h('p', { class: 'hint', text: `統合すると、宛名番号 ${a} への参照はすべて ${s} に読み替えられます。${a} の記録は履歴として残り、統合はあとで取り消せます。` }));
+      h('p', { class: 'hint', text: `統合すると、宛名番号 ${a} への参照はすべて ${s} に読み替えられます。${a} の記録は履歴として残り、統合はあとで取り消せます。` }),
+    ].filter(Boolean));
     confirmHost.hidden = false;
     confirm.querySelector('h2').focus();
   });
