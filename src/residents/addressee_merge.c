@@ -132,8 +132,8 @@ static int holding_merge(struct store *town, const char *atena, int64_t known_ms
              " LEFT JOIN addressee_merge_undos u ON u.merge_id = m.id"
              " WHERE m.absorbed = ? ORDER BY m.id DESC",
              SQL_MERGE_COLUMNS);
+    memset(h, 0, sizeof *h);
     h->known_ms = known_ms;
-    h->found = false;
     return each_merge(town, sql, atena, 0, pick_holding, h, a, err) < 0 ? -1 : 0;
 }
 
