@@ -262,7 +262,8 @@ int addressee_resolve(struct store *town, const char *atena, int64_t known_ms,
  *   birth        an exact (internal) date; atena, corp_number exact
  *   kind         all | person (resident and nonresident) | resident |
  *                nonresident | corporation
- *   merged       include numbers merged away (they are left out otherwise)
+ *   merged       include numbers merged away (they are left out otherwise,
+ *                unless asked for by atena)
  * Residents are found through the register's own search (residents_search,
  * 住民 and 除票 alike); both are ordered by the matched key, then 宛名番号,
  * and merged into one list, at most limit hits after the cursor.

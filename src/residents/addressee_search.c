@@ -91,7 +91,9 @@ static int search_own(struct store *town, const struct addressee_query *q, const
         ADD(" AND i.corp_number = ?6");
     if (kind)
         ADD(" AND i.kind = ?7");
-    if (!q->merged)
+    /* A number asked for by itself is shown even when merged away: its hit
+     * says where it went. */
+    if (!q->merged && !q->atena)
         ADD(" AND " SQL_MERGED_INTO " IS NULL");
     if (q->after_atena)
         ADD(by_key ? " AND (k.key, k.atena) > (?8, ?9)" : " AND i.atena > ?9");
