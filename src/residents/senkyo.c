@@ -295,7 +295,12 @@ int senkyo_text_cmp(const char *a, const char *b)
     const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
     while (*p && *q) {
         int n1, n2;
-        if (digit_at(p, &n1) >= 0 && digit_at(q, &n2) >= 0) {
+        bool dp = digit_at(p, &n1) >= 0, dq = digit_at(q, &n2) >= 0;
+        /* A number comes before any other character (a total order: the
+         * texts compare as sequences of numbers and bytes). */
+        if (dp != dq)
+            return dp ? -1 : 1;
+        if (dp) {
             char x[24], y[24];
             size_t dx, dy;
             p += digit_run(p, x, sizeof x, &dx);

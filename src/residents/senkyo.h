@@ -187,8 +187,9 @@ const char *senkyo_district_label(struct arena *a, const struct senkyo_district 
 /* ---- order ------------------------------------------------------------------------ */
 
 /* Compares texts as a clerk sorts addresses: runs of digits (ASCII or
- * full-width) by their value, so 99番地 comes before 1000番地; everything else
- * by code point. */
+ * full-width) by their value, so 99番地 comes before 1000番地, and before any
+ * other character; everything else by code point; texts equal so (０１ and 1)
+ * by their bytes. A total order. */
 int senkyo_text_cmp(const char *a, const char *b);
 
 /* ---- the roll ---------------------------------------------------------------------- */

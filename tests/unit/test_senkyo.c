@@ -255,6 +255,11 @@ static void address_order(void **state)
     assert_int_equal(senkyo_text_cmp("a1b", "a1b"), 0);
     assert_true(senkyo_text_cmp("あ", "い") < 0);
     assert_true(senkyo_text_cmp("", "1") < 0);
+    /* Numbers before other characters, full-width or not: transitive. */
+    assert_true(senkyo_text_cmp("２", "10") < 0);
+    assert_true(senkyo_text_cmp("10", "A") < 0);
+    assert_true(senkyo_text_cmp("２", "A") < 0);
+    assert_true(senkyo_text_cmp("-1", "1") > 0);
     /* Runs longer than any number still order by length, then digits. */
     assert_true(senkyo_text_cmp("x123456789012345678901234567890",
                                 "x123456789012345678901234567891") < 0);
