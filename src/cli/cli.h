@@ -72,6 +72,16 @@ struct synth_stats;
 int cli_synthesize(struct catalog *cat, const struct tenant *t, int count, uint64_t seed,
                    int years, struct synth_stats *st, struct kd_err *err);
 
+/* The server's daily work (maintenance.c): a thread that publishes each
+ * town's age milestones at start and whenever the date changes. */
+struct maintenance;
+struct maintenance *maintenance_start(struct catalog *cat);
+void maintenance_stop(struct maintenance *m);
+
+/* `kyodo residents milestones`: publishes through `through` (ISO; NULL:
+ * today in Japan) for one town, or every active town when tenant is NULL. */
+int cli_milestones(struct catalog *cat, const char *tenant, const char *through);
+
 int cmd_serve(int argc, char **argv);
 int cmd_tenant(int argc, char **argv);
 int cmd_user(int argc, char **argv);

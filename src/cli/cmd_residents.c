@@ -9,6 +9,7 @@
 #include "base/date.h"
 #include "engine/tenant.h"
 #include "residents/synth.h"
+#include "seals/seal_synth.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -18,8 +19,16 @@
 
 static const char usage[] =
     "usage: kyodo residents generate --tenant CODE --count N [--seed S] [--years Y]\n"
-    "                                [--config FILE] [--data DIR]\n"
+    "       kyodo residents milestones [--tenant CODE] [--through YYYY-MM-DD]\n"
+    "       (and --config FILE, --data DIR)\n"
     "\n"
+    "milestones publishes, as register events (GET /api/v1/events), the days\n"
+    "residents reached one of the town's milestone ages (setting\n"
+    "residents.milestone_ages), from the day after the last one published up to\n"
+    "--through (default: today in Japan), for one town or every active town. The\n"
+    "server does this by itself at start and when the date changes.\n"
+    "\n"
+    "generate: "
     "Fills an empty town register with N invented residents: households, names\n"
     "and readings (variant characters included), foreign residents, and Y years\n"
     "(default 10) of births, deaths and moves recorded as 異動 through the same\n"
@@ -55,7 +64,22 @@ int cli_synthesize(struct catalog *cat, const struct tenant *t, int count, uint6
     char detail[160];
     snprintf(detail, sizeof detail, "synthetic residents: %d, %d 異動, seed %" PRIu64,
              st->residents, st->events, seed);
-    return cli_audit(cat, t->code, "residents.synthesize", detail, err);
+    if (cli_audit(cat, t->code, "residents.synthesize", detail, err) < 0)
+        return -1;
+    /* Their seals (印鑑登録): a share of those who could have registered. */
+    int64_t t0 = clock_mono_us();
+    struct seal_synth_options so = {.seed = seed, .today = today_s, .now_ms = now};
+    struct seal_synth_stats ss;
+    if (seals_synthesize(town, &so, &ss, err) < 0)
+        return -1;
+    fprintf(stderr,
+            "%s %s: %d seal registrations (%d in force, %d abolished, %d cards re-issued) "
+            "(%.1f s)\n",
+            t->code, t->name, ss.registered, ss.active, ss.abolished, ss.reissued,
+            (double)(clock_mono_us() - t0) / 1e6);
+    snprintf(detail, sizeof detail, "synthetic seal registrations: %d, seed %" PRIu64,
+             ss.registered, seed);
+    return cli_audit(cat, t->code, "seals.synthesize", detail, err);
 }
 
 static bool parse_int(const char *s, long lo, long hi, long *out)
@@ -80,10 +104,11 @@ int cmd_residents(int argc, char **argv)
         {"count", required_argument, NULL, 'n'},
         {"seed", required_argument, NULL, 's'},
         {"years", required_argument, NULL, 'y'},
+        {"through", required_argument, NULL, 't'},
         {NULL, 0, NULL, 0},
     };
     struct cli_common common = {0};
-    const char *tenant = NULL;
+    const char *tenant = NULL, *through = NULL;
     long count = 0, seed = 1, years = 10;
     int opt;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -109,18 +134,35 @@ int cmd_residents(int argc, char **argv)
                 return CLI_ERROR;
             }
             break;
+        case 't': through = optarg; break;
         case 'h': fputs(usage, stdout); return CLI_OK;
         default: fputs(usage, stderr); return CLI_ERROR;
         }
     }
-    if (optind != argc || strcmp(argv[1], "generate") != 0 || !tenant || !count) {
+    bool generate = strcmp(argv[1], "generate") == 0;
+    bool milestones = strcmp(argv[1], "milestones") == 0;
+    if (optind != argc || (!generate && !milestones) || (generate && (!tenant || !count)) ||
+        (milestones && count) || (generate && through)) {
         fputs(usage, stderr);
         return CLI_ERROR;
     }
     struct kd_err err;
     kd_err_clear(&err);
-    if (tenant_check_code(tenant, strlen(tenant), &err) < 0)
+    if (tenant && tenant_check_code(tenant, strlen(tenant), &err) < 0)
         return cli_fail(&err);
+    if (milestones) {
+        struct config cfg;
+        struct catalog *cat = cli_start(&common, &cfg);
+        if (!cat)
+            return CLI_ERROR;
+        struct store *ctl = catalog_control(cat, &err);
+        struct tenant t;
+        int rc = !ctl || (tenant && tenant_get(ctl, tenant, &t, &err) < 0)
+                     ? cli_fail(&err)
+                     : cli_milestones(cat, tenant, through);
+        catalog_close(cat);
+        return rc;
+    }
     struct config cfg;
     struct catalog *cat = cli_start(&common, &cfg);
     if (!cat)

@@ -158,6 +158,9 @@ int cmd_serve(int argc, char **argv)
     logline_str(&l, "data", cfg.data_dir);
     logline_str(&l, "version", KYODO_VERSION);
     logline_end(&l);
+    struct maintenance *daily = maintenance_start(cat);
+    if (!daily)
+        log_msg(LOG_ERROR, "the daily work (age milestones) could not start", NULL);
 
     for (;;) {
         int sig = 0;
@@ -172,6 +175,7 @@ int cmd_serve(int argc, char **argv)
         logline_end(&l);
         break;
     }
+    maintenance_stop(daily);
     http_server_drain(srv, cfg.shutdown_grace);
     /* Answers held for their audit entries go out before the server stops
      * (libmicrohttpd must not stop with a connection suspended). */

@@ -22,8 +22,9 @@ static const char usage[] =
     "  consortium show|import|list|export|delete\n"
     "                        the consortium's sheets: proposal scoring, cost\n"
     "                        comparison, joint procurement, cost allocation\n"
-    "  residents generate    fill an empty town register with invented residents\n"
-    "                        (demonstrations and benchmarks)\n"
+    "  residents generate|milestones\n"
+    "                        invented residents for demonstrations and benchmarks;\n"
+    "                        publish age milestones\n"
     "  version               print the version\n"
     "\n"
     "Every command takes --config FILE, --data DIR and --help.\n";

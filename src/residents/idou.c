@@ -867,6 +867,20 @@ static int insert_event(struct job *j, struct kd_err *err)
     if (rc != STORE_DONE)
         return -1;
     j->id = store_last_id(j->town);
+    /* The event in the register's published sequence (the feed). */
+    st = store_prepare(j->town,
+                       "INSERT INTO register_events (source, idou_id, on_date, recorded_at)"
+                       " VALUES ('idou', ?, ?, ?)",
+                       err);
+    if (!st)
+        return -1;
+    store_bind_i64(st, 1, j->id);
+    store_bind_str(st, 2, j->date);
+    store_bind_str(st, 3, now);
+    rc = store_step(st, err);
+    store_reset(st);
+    if (rc != STORE_DONE)
+        return -1;
     st = store_prepare(j->town, "INSERT INTO idou_subjects (idou_id, atena) VALUES (?, ?)", err);
     if (!st)
         return -1;

@@ -182,6 +182,33 @@ struct idou_notice {
     const struct record *before; /* NULL when the event created the record */
     const struct record *after;
 };
+/*
+ * Age milestones (milestones.c): the day a resident reaches one of the
+ * town's ages (setting residents.milestone_ages, default 6,15,18,20,40,65,
+ * 70,75) is published as a register event, in the feed's sequence, and told
+ * to the milestone subscribers inside the same transaction.
+ */
+struct milestone_notice {
+    int64_t event_id;
+    const char *atena;
+    int age;
+    const char *date;          /* the day the age is reached */
+    const struct record *record; /* the person's record on that day */
+};
+typedef int (*milestone_subscriber)(struct store *town, const struct milestone_notice *n,
+                                    struct kd_err *err);
+int residents_subscribe_milestones(milestone_subscriber fn);
+
+/* The town's milestone ages, ascending. */
+int residents_milestone_ages(struct store *town, int *ages, int *n, struct arena *a,
+                             struct kd_err *err);
+
+/* Publishes every milestone from the day after the last day done up to
+ * `through` (ISO; the first run does `through` only), one write transaction
+ * per day. *published counts the events made. */
+int residents_publish_milestones(struct store *town, const char *through, int64_t now_ms,
+                                 int *published, struct kd_err *err);
+
 /* Makes the search keys that people indexed by an older version lack (after
  * a migration added a kind of key). Idempotent; *done says how many people
  * it indexed. Runs in write transactions of its own. */

@@ -94,6 +94,32 @@ static const struct store_migration steps[] = {
      "DROP TABLE resident_keys;"
      "ALTER TABLE resident_keys_v3 RENAME TO resident_keys;"
      "CREATE INDEX resident_keys_by_atena ON resident_keys (atena);"},
+    {4,
+     /* The register's events in one sequence, as the feed shows them: each
+      * 異動 (written with it), and each age milestone (milestones.c). The
+      * events so far keep their 異動 ids. */
+     "CREATE TABLE register_events ("
+     " id INTEGER PRIMARY KEY,"
+     " source TEXT NOT NULL CHECK (source IN ('idou', 'age')),"
+     " idou_id INTEGER REFERENCES idou (id),"
+     " atena TEXT REFERENCES addressees (atena),"
+     " age INTEGER,"
+     " on_date TEXT NOT NULL,"
+     " recorded_at TEXT NOT NULL,"
+     " CHECK ((source = 'idou') = (idou_id IS NOT NULL)),"
+     " CHECK ((source = 'age') = (atena IS NOT NULL AND age IS NOT NULL))"
+     ") STRICT;"
+     "CREATE UNIQUE INDEX register_events_by_idou ON register_events (idou_id)"
+     " WHERE idou_id IS NOT NULL;"
+     "CREATE UNIQUE INDEX register_events_by_age ON register_events (atena, age)"
+     " WHERE source = 'age';"
+     "INSERT INTO register_events (id, source, idou_id, on_date, recorded_at)"
+     " SELECT id, 'idou', id, idou_date, recorded_at FROM idou ORDER BY id;"
+     /* The last day whose milestones are published. */
+     "CREATE TABLE milestone_progress ("
+     " id INTEGER PRIMARY KEY CHECK (id = 1),"
+     " through TEXT NOT NULL"
+     ") STRICT;"},
 };
 
 const struct store_schema residents_schema = {"residents", steps, sizeof steps / sizeof steps[0]};

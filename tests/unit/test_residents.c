@@ -303,6 +303,99 @@ static void reindex_fills_missing_keys(void **state)
     assert_int_equal(done, 0);
 }
 
+static int milestone_calls;
+static char milestone_seen[8][48];
+
+static int count_milestones(struct store *town, const struct milestone_notice *n,
+                            struct kd_err *err)
+{
+    (void)town, (void)err;
+    assert_non_null(n->record);
+    assert_string_equal(n->record->atena, n->atena);
+    assert_true(n->event_id > 0);
+    if (milestone_calls < 8)
+        snprintf(milestone_seen[milestone_calls], sizeof milestone_seen[0], "%s %d %s",
+                 n->record->shimei, n->age, n->date);
+    milestone_calls++;
+    return 0;
+}
+
+static const char *born(struct fixture *f, const char *name, const char *birth)
+{
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"kind\":\"kokunai_tennyu\",\"idou_date\":\"2020-01-01\","
+             "\"changes\":{\"postcode\":\"3770424\",\"address\":\"A\"},"
+             "\"persons\":[{\"kind\":\"japanese\",\"shimei\":\"%s\",\"shimei_kana\":\"カ\","
+             "\"birth\":\"%s\",\"sex\":1,\"zokugara\":\"世帯主\"}]}",
+             name, birth);
+    struct idou_result res;
+    struct kd_err err;
+    assert_int_equal(record(f, body, 1780000000000, &res, &err), 0);
+    return arena_strndup(&f->a, res.atena[0], strlen(res.atena[0]));
+}
+
+static int64_t count_rows(struct fixture *f, const char *sql)
+{
+    struct kd_err err;
+    struct store_stmt *q = store_prepare(f->town, sql, &err);
+    assert_non_null(q);
+    assert_int_equal(store_step(q, &err), STORE_ROW);
+    int64_t n = store_col_i64(q, 0);
+    store_reset(q);
+    return n;
+}
+
+/* Ages reached the day before the birthday (02-29 births on 02-28), each
+ * published once, in the feed's sequence, to subscribers; the dead are not. */
+static void age_milestones(void **state)
+{
+    struct fixture *f = *state;
+    struct kd_err err;
+    assert_int_equal(settings_set(f->town, "residents.milestone_ages", "18,65", &err), 0);
+    assert_int_equal(residents_subscribe_milestones(count_milestones), 0);
+    born(f, "甲", "2008-03-02"); /* 18 on 2026-03-01 */
+    born(f, "乙", "1961-03-01"); /* 65 on 2026-02-28 */
+    born(f, "丙", "2008-02-29"); /* 18 on 2026-02-28 */
+    const char *d = born(f, "丁", "2008-03-02");
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"kind\":\"shibou\",\"idou_date\":\"2026-02-15\",\"subjects\":[{\"atena\":\"%s\"}]}",
+             d);
+    struct idou_result res;
+    assert_int_equal(record(f, body, 1780000000000, &res, &err), 0);
+    int64_t idou_events = count_rows(f, "SELECT count(*) FROM register_events WHERE source = 'idou'");
+    assert_int_equal(idou_events, 5);
+
+    int n = -1;
+    /* The first run does its own day only. */
+    assert_int_equal(residents_publish_milestones(f->town, "2026-02-27", 1780000000000, &n, &err), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(residents_publish_milestones(f->town, "2026-03-01", 1780000000000, &n, &err), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(milestone_calls, 3);
+    /* By day, then by age. */
+    assert_string_equal(milestone_seen[0], "丙 18 2026-02-28");
+    assert_string_equal(milestone_seen[1], "乙 65 2026-02-28");
+    assert_string_equal(milestone_seen[2], "甲 18 2026-03-01");
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM register_events WHERE source = 'age'"
+                                   " AND id > (SELECT max(id) FROM register_events"
+                                   "           WHERE source = 'idou')"),
+                     3);
+    /* Done is done; a later day goes on from there. */
+    assert_int_equal(residents_publish_milestones(f->town, "2026-03-01", 1780000000000, &n, &err), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(residents_publish_milestones(f->town, "2026-04-30", 1780000000000, &n, &err), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(milestone_calls, 3);
+    assert_int_equal(residents_publish_milestones(f->town, "2026-02-30", 1780000000000, &n, &err), -1);
+    assert_string_equal(err.field, "through");
+    /* A setting out of order is named. */
+    assert_int_equal(settings_set(f->town, "residents.milestone_ages", "65,18", &err), 0);
+    assert_int_equal(residents_publish_milestones(f->town, "2026-05-01", 1780000000000, &n, &err), -1);
+    assert_string_equal(err.field, "residents.milestone_ages");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +406,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(subscribers_see_and_can_refuse, setup, teardown),
         cmocka_unit_test(address_parts),
         cmocka_unit_test_setup_teardown(reindex_fills_missing_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(age_milestones, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,166 @@
+/*
+ * maintenance.c — the server's daily work, and `kyodo residents milestones`.
+ *
+ * Once at start and then whenever the date in Japan changes, every active
+ * town's register publishes the age milestones reached up to that day
+ * (residents_publish_milestones). A thread of its own wakes every minute to
+ * look at the date; the work itself is a few indexed queries per town.
+ */
+#include "cli/cli.h"
+
+#include "base/clock.h"
+#include "base/date.h"
+#include "base/log.h"
+#include "engine/tenant.h"
+#include "residents/residents.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct daily_ctx {
+    struct catalog *cat;
+    const char *through; /* ISO date */
+    const char *only;    /* a town code, or NULL for every active town */
+    int64_t now_ms;
+    int failed, published;
+    bool print;
+};
+
+static int daily_town(void *p, const struct tenant *t)
+{
+    struct daily_ctx *c = p;
+    if ((c->only && strcmp(c->only, t->code) != 0) || (!c->only && !t->active))
+        return 0;
+    struct kd_err err;
+    kd_err_clear(&err);
+    struct store *town = catalog_town(c->cat, t->code, &err);
+    int n = 0;
+    if (!town || residents_publish_milestones(town, c->through, c->now_ms, &n, &err) < 0) {
+        struct logline l;
+        logline_begin(&l, LOG_ERROR, "age milestones not published");
+        logline_str(&l, "tenant", t->code);
+        logline_str(&l, "detail", err.message);
+        logline_end(&l);
+        if (c->print)
+            fprintf(stderr, "kyodo: %s %s: %s\n", t->code, t->name, err.message);
+        c->failed++;
+        return 0;
+    }
+    c->published += n;
+    if (n > 0) {
+        struct logline l;
+        logline_begin(&l, LOG_INFO, "age milestones published");
+        logline_str(&l, "tenant", t->code);
+        logline_str(&l, "through", c->through);
+        logline_int(&l, "events", n);
+        logline_end(&l);
+    }
+    if (c->print)
+        printf("%s %s: %d age milestones published through %s\n", t->code, t->name, n,
+               c->through);
+    return 0;
+}
+
+/* Runs the daily work for every active town (or `only`) through `through`. */
+static int run_daily(struct catalog *cat, const char *through, const char *only, bool print,
+                     int *failed)
+{
+    struct kd_err err;
+    kd_err_clear(&err);
+    struct daily_ctx c = {cat, through, only, clock_now_ms(), 0, 0, print};
+    struct store *ctl = catalog_control(cat, &err);
+    if (!ctl || tenant_list(ctl, daily_town, &c, &err) < 0) {
+        if (print)
+            cli_fail(&err);
+        return -1;
+    }
+    *failed = c.failed;
+    return 0;
+}
+
+/* ---- the server's thread ---------------------------------------------------- */
+
+struct maintenance {
+    struct catalog *cat;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stopping;
+};
+
+static void *maintain(void *arg)
+{
+    struct maintenance *m = arg;
+    char done[DATE_ISO_LEN] = "";
+    for (;;) {
+        char today[DATE_ISO_LEN];
+        date_format_iso(date_today_japan(clock_now_ms()), today);
+        if (strcmp(today, done) != 0) {
+            int failed = 0;
+            if (run_daily(m->cat, today, NULL, false, &failed) == 0 && failed == 0)
+                memcpy(done, today, sizeof done);
+        }
+        pthread_mutex_lock(&m->lock);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 60;
+        while (!m->stopping &&
+               pthread_cond_timedwait(&m->wake, &m->lock, &until) != ETIMEDOUT)
+            ;
+        bool stop = m->stopping;
+        pthread_mutex_unlock(&m->lock);
+        if (stop)
+            break;
+    }
+    catalog_thread_done(m->cat);
+    return NULL;
+}
+
+struct maintenance *maintenance_start(struct catalog *cat)
+{
+    struct maintenance *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->cat = cat;
+    pthread_mutex_init(&m->lock, NULL);
+    pthread_cond_init(&m->wake, NULL);
+    if (pthread_create(&m->thread, NULL, maintain, m) != 0) {
+        pthread_cond_destroy(&m->wake);
+        pthread_mutex_destroy(&m->lock);
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void maintenance_stop(struct maintenance *m)
+{
+    if (!m)
+        return;
+    pthread_mutex_lock(&m->lock);
+    m->stopping = true;
+    pthread_cond_signal(&m->wake);
+    pthread_mutex_unlock(&m->lock);
+    pthread_join(m->thread, NULL);
+    pthread_cond_destroy(&m->wake);
+    pthread_mutex_destroy(&m->lock);
+    free(m);
+}
+
+/* ---- kyodo residents milestones ------------------------------------------------ */
+
+int cli_milestones(struct catalog *cat, const char *tenant, const char *through)
+{
+    char today[DATE_ISO_LEN];
+    if (!through) {
+        date_format_iso(date_today_japan(clock_now_ms()), today);
+        through = today;
+    }
+    int failed = 0;
+    if (run_daily(cat, through, tenant, true, &failed) < 0)
+        return CLI_ERROR;
+    return failed ? CLI_ERROR : CLI_OK;
+}
