@@ -9,6 +9,7 @@
 #include "engine/settings.h"
 #include "engine/session.h"
 #include "engine/tenant.h"
+#include "residents/addressee.h"
 #include "residents/certificate_store.h"
 #include "residents/residents.h"
 
@@ -17,7 +18,8 @@
 static const struct store_schema *const control[] = {&tenant_schema, &user_schema,
                                                       &session_schema, &consortium_schema};
 static const struct store_schema *const town[] = {&audit_schema, &settings_schema,
-                                                   &residents_schema, &certificates_schema};
+                                                   &residents_schema, &certificates_schema,
+                                                   &addressees_schema};
 
 const struct catalog_schemas app_schemas = {control, sizeof control / sizeof control[0], town,
                                             sizeof town / sizeof town[0]};

@@ -41,6 +41,13 @@ static const struct section sections[] = {
       {"welfare.care", "介護保険", "welfare", "read", false},
       {"welfare.child", "児童手当", "welfare", "read", false},
       {"welfare.disability", "障害者福祉", "welfare", "read", false}}},
+    /* The addressee base (宛名): every clerk who deals with people and
+     * corporations; merging is its custodian's. */
+    {"atena",
+     "宛名",
+     {{"atena.search", "宛名検索", "addressees", "read", true},
+      {"atena.new", "宛名登録", "addressees", "write", true},
+      {"atena.merge", "宛名統合", "addressees", "merge", true}}},
     {"admin",
      "管理",
      {{"admin.users", "利用者管理", "users", "read", true},

@@ -8,6 +8,7 @@
  */
 #include "api/api.h"
 #include "api/api_consortium.h"
+#include "residents/addressee_api.h"
 #include "residents/certificate_api.h"
 #include "residents/residents_api.h"
 
@@ -77,6 +78,20 @@ const struct api_route api_routes[] = {
      "証明書交付履歴"},
     {{"GET", V1 "/certificates/{id}"}, certificates_api_get, "residents", "read", 0,
      "証明書交付履歴"},
+    /* The addressee base: 住登外者 and 法人, merges (src/residents/addressee*.c). */
+    {{"GET", V1 "/addressees"}, addressees_api_search, "addressees", "read", API_QUERY,
+     "宛名検索"},
+    {{"POST", V1 "/addressees"}, addressees_api_create, "addressees", "write", 0, "宛名登録"},
+    {{"GET", V1 "/addressees/{atena}"}, addressees_api_get, "addressees", "read", API_QUERY,
+     "宛名照会"},
+    {{"GET", V1 "/addressees/{atena}/history"}, addressees_api_history, "addressees", "read", 0,
+     "宛名照会"},
+    {{"POST", V1 "/addressees/{atena}/changes"}, addressees_api_change, "addressees", "write", 0,
+     "宛名変更"},
+    {{"POST", V1 "/addressee-merges"}, addressees_api_merge, "addressees", "merge", 0,
+     "宛名統合"},
+    {{"POST", V1 "/addressee-merges/{id}/undo"}, addressees_api_unmerge, "addressees", "merge",
+     0, "宛名統合の取消し"},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

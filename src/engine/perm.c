@@ -70,6 +70,15 @@ static const struct {
     /* The register's event feed (who moved in, out, died …): the clerks whose
      * 業務 react to those events. */
     {"events", "read", R(ROLE_RESIDENTS) | R(ROLE_TAX) | R(ROLE_WELFARE)},
+    /* The addressee base (宛名, src/residents/addressee*.c): every clerk whose
+     * 業務 deals with people or corporations finds them and reads their
+     * basic items (a resident's through the register), and records the
+     * non-residents (住登外者) and corporations (法人) of their 業務. */
+    {"addressees", "read", R(ROLE_RESIDENTS) | R(ROLE_TAX) | R(ROLE_WELFARE)},
+    {"addressees", "write", R(ROLE_RESIDENTS) | R(ROLE_TAX) | R(ROLE_WELFARE)},
+    /* Merging two 宛名番号 (and undoing it) changes where every 業務's
+     * references lead: the custodian of the addressee base only. */
+    {"addressees", "merge", R(ROLE_RESIDENTS)},
     /* 個人番号 in clear, for a stated purpose (the request's X-Kyodo-Purpose);
      * otherwise it is masked. */
     {"mynumber", "read", R(ROLE_RESIDENTS)},

@@ -22,6 +22,10 @@ const OWNER = {
   'POST /api/v1/residents/idou': 'residents_clerk',
   'POST /api/v1/certificates': 'residents_clerk',
   'POST /api/v1/certificates/preview': 'residents_clerk',
+  'POST /api/v1/addressees': 'residents_clerk',
+  'POST /api/v1/addressees/{atena}/changes': 'residents_clerk',
+  'POST /api/v1/addressee-merges': 'residents_clerk',
+  'POST /api/v1/addressee-merges/{id}/undo': 'residents_clerk',
   'POST /api/v1/consortium/sheets': 'consortium_admin',
   'PATCH /api/v1/consortium/sheets/{id}': 'consortium_admin',
   'DELETE /api/v1/consortium/sheets/{id}': 'consortium_admin',
@@ -64,6 +68,10 @@ function sampleBody(key) {
       persons: [{ kind: 'japanese', shimei: '越権 太郎', shimei_kana: 'エッケン タロウ', birth: '1990-01-01', sex: 1, zokugara: '世帯主' }] };
     case 'POST /api/v1/certificates':
     case 'POST /api/v1/certificates/preview': return { kind: 'juminhyo', atena: ['9999999999'], requester: 'honnin' };
+    case 'POST /api/v1/addressees': return { kind: 'nonresident', name: '越権 次郎', address: '前橋市1番' };
+    case 'POST /api/v1/addressees/{atena}/changes': return { changes: { address: '前橋市2番' } };
+    case 'POST /api/v1/addressee-merges': return { absorbed: '9999999999', survivor: '9999999998', reason: 'csrf' };
+    case 'POST /api/v1/addressee-merges/{id}/undo': return { reason: 'csrf' };
     case 'POST /api/v1/consortium/sheets':
     case 'POST /api/v1/consortium/compute': return { text: SHEET };
     case 'PATCH /api/v1/consortium/sheets/{id}': return { title: 'csrf' };
@@ -107,6 +115,8 @@ test('nothing was changed by the refused requests', async () => {
   // No 異動 was recorded, no certificate issued.
   assert.equal((await clerk.get('/api/v1/events')).json.items.length, 0);
   assert.equal((await clerk.get('/api/v1/certificates')).json.items.length, 0);
+  // No addressee registered.
+  assert.equal((await clerk.get('/api/v1/addressees?name=%E8%B6%8A%E6%A8%A9&kind=all')).json.items.length, 0);
   // No consortium sheet stored.
   assert.equal((await jim.get('/api/v1/consortium/sheets')).json.items.length, 0);
   // Sessions still alive (DELETE /session and the password change did not run).
@@ -163,6 +173,8 @@ test('reads need no token', async () => {
     '/api/v1/persons/{atena}': 'residents_clerk', '/api/v1/persons': 'residents_clerk', '/api/v1/persons/{atena}/history': 'residents_clerk',
     '/api/v1/households/{setai}': 'residents_clerk',
     '/api/v1/certificates': 'residents_clerk', '/api/v1/certificates/{id}': 'residents_clerk',
+    '/api/v1/addressees': 'residents_clerk', '/api/v1/addressees/{atena}': 'residents_clerk',
+    '/api/v1/addressees/{atena}/history': 'residents_clerk',
     '/api/v1/consortium/sheets': 'consortium_admin', '/api/v1/consortium/sheets/{id}': 'consortium_admin',
     '/api/v1/consortium/sheets/{id}/report.pdf': 'consortium_admin',
     '/api/v1/consortium/sheets/{id}/report.csv': 'consortium_admin',
@@ -183,7 +195,7 @@ test('reads need no token', async () => {
     const path = (op.path === '/api/v1/certificates/{id}' ? `/api/v1/certificates/${certId}`
       : op.path.startsWith('/api/v1/consortium/') ? op.path.replace('{id}', String(sheet.json.id))
         : concrete(op.path)).replace(/\{atena\}|\{setai\}/g, (m) => ids[m])
-      + (op.path === '/api/v1/persons' ? '?kana=%E3%81%88' : '');
+      + (['/api/v1/persons', '/api/v1/addressees'].includes(op.path) ? '?kana=%E3%81%88' : '');
     const r = await c.get(path, { csrf: false });
     assert.equal(r.status, 200, `${op.path}: ${r.text}`);
   }

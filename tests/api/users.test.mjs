@@ -93,7 +93,7 @@ test('get, rename and change the role of a user', async () => {
   const fresh = await k.login(A, created.tax_clerk.login, created.tax_clerk.password);
   const m = (await fresh.get('/api/v1/me')).json;
   assert.equal(m.user.role, 'residents_clerk');
-  assert.deepEqual(m.menu.map((s) => s.id), ['residents']);
+  assert.deepEqual(m.menu.map((s) => s.id), ['residents', 'atena']);
   // What its new role may not do is now forbidden.
   assertError(await fresh.get('/api/v1/users'), 403, 'forbidden');
 });

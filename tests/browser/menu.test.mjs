@@ -17,14 +17,14 @@ const SHOT = '/tmp/kyodo-browser-shell.png';
 // GET /me below); those not built yet are 準備中.
 const EXPECT = {
   admin: { label: '町村管理者', sections: ['管理'], admin: ['利用者管理'] },
-  residents_clerk: { label: '住民記録担当', sections: ['住民記録'] },
-  tax_clerk: { label: '税務担当', sections: ['税務'] },
-  welfare_clerk: { label: '福祉担当', sections: ['福祉'] },
+  residents_clerk: { label: '住民記録担当', sections: ['住民記録', '宛名'] },
+  tax_clerk: { label: '税務担当', sections: ['税務', '宛名'] },
+  welfare_clerk: { label: '福祉担当', sections: ['福祉', '宛名'] },
   auditor: { label: '監査担当', sections: ['管理'], admin: ['監査ログ', '監査ログ検証'] },
   operator: { label: '運用担当', sections: ['管理'], admin: ['団体管理', '監査ログ検証'] },
   consortium_admin: { label: '協議会事務局', sections: ['協議会'] },
 };
-const ALL_SECTIONS = ['住民記録', '税務', '福祉', '管理', '協議会'];
+const ALL_SECTIONS = ['住民記録', '税務', '福祉', '宛名', '管理', '協議会'];
 
 let k;
 let browser;
@@ -196,7 +196,7 @@ test('the administrator creates a user in 利用者管理 and it appears in the 
   await typeLogin(CODE, 'suzuki.hanako', 'hajimete-no-pass-1');
   await page.locator('header.topbar').waitFor();
   assert.equal(await text('.topbar .role-label'), '税務担当');
-  assert.deepEqual(await page.locator('nav.menu section h2').allTextContents(), ['税務']);
+  assert.deepEqual(await page.locator('nav.menu section h2').allTextContents(), ['税務', '宛名']);
   await signOut();
 });
 

@@ -186,18 +186,18 @@ static void menus_follow_permissions(void **state)
         const char *items[3];
     } want[] = {
         {ROLE_ADMIN, {"管理"}, {"利用者管理"}},
-        {ROLE_RESIDENTS, {"住民記録"}, {"住民検索"}},
-        {ROLE_TAX, {"税務"}, {"個人住民税"}},
-        {ROLE_WELFARE, {"福祉"}, {"国民健康保険"}},
+        {ROLE_RESIDENTS, {"住民記録", "宛名"}, {"住民検索"}},
+        {ROLE_TAX, {"税務", "宛名"}, {"個人住民税"}},
+        {ROLE_WELFARE, {"福祉", "宛名"}, {"国民健康保険"}},
         {ROLE_AUDITOR, {"管理"}, {"監査ログ", "監査ログ検証"}},
         {ROLE_OPERATOR, {"管理"}, {"団体管理", "監査ログ検証"}},
         {ROLE_CONSORTIUM, {"協議会"}, {"プロポーザル集計", "コスト削減効果検証", "費用按分"}},
     };
-    static const char *const all[] = {"住民記録", "税務", "福祉", "管理", "協議会"};
+    static const char *const all[] = {"住民記録", "税務", "福祉", "宛名", "管理", "協議会"};
     for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
         json_t *menu = api_menu(want[w].role);
         size_t sections = 0;
-        for (size_t a = 0; a < 5; a++) {
+        for (size_t a = 0; a < sizeof all / sizeof all[0]; a++) {
             bool expected = false;
             for (size_t k = 0; k < 3 && want[w].sections[k]; k++)
                 expected |= strcmp(want[w].sections[k], all[a]) == 0;
