@@ -95,10 +95,15 @@ int static_serve(const char *web_dir, const char *path, struct http_response *re
     resp->file_size = st.st_size;
     resp->content_type = static_content_type(rel);
     http_response_header(resp, "Cache-Control", "no-cache");
-    /* The page's own protections (the API answers JSON and needs none). */
+    /* The page's own protections (the API answers JSON and needs none).
+     * frame-src blob: lets the page show a PDF it fetched itself (a
+     * certificate and its preview are answers to POSTs, so no URL of ours
+     * can be framed): a blob: URL can only be made by the page's own
+     * scripts, which script-src ('self' through default-src) keeps to ours.
+     * Nothing else may be framed, not even our own pages. */
     http_response_header(resp, "Content-Security-Policy",
-                         "default-src 'self'; frame-ancestors 'none'; base-uri 'none';"
-                         " form-action 'self'");
+                         "default-src 'self'; frame-src blob:; frame-ancestors 'none';"
+                         " base-uri 'none'; form-action 'self'");
     http_response_header(resp, "X-Frame-Options", "DENY");
     http_response_header(resp, "Referrer-Policy", "no-referrer");
     return 0;

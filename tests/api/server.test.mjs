@@ -81,6 +81,9 @@ test('security headers: nosniff on the API, CSP and frame protection on the page
     assert.match(csp, /default-src 'self'/);
     assert.match(csp, /frame-ancestors 'none'/);
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
+    // Exactly: only blob: frames (the certificate PDFs the page fetched) are
+    // allowed beyond 'self'; no script, object, image or other source is.
+    assert.equal(csp, "default-src 'self'; frame-src blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
     assert.equal(r.headers.get('x-frame-options'), 'DENY');
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
     assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
