@@ -73,8 +73,8 @@ static int check_role(const struct api_req *req, const struct jvalue *v, enum ro
 {
     if (!role_parse(v->s, v->len, role))
         return kd_fail(err, KD_INVALID_VALUE, "role",
-                       "role must be one of admin, residents_clerk, tax_clerk, welfare_clerk, "
-                       "auditor");
+                       "role must be one of admin, residents_clerk, residents_supervisor, "
+                       "tax_clerk, welfare_clerk, auditor");
     if (consortium_account(*role) && !may_touch_operators(req))
         return kd_fail(err, KD_INVALID_VALUE, "role",
                        "%s accounts are created by the consortium (kyodo user add)",

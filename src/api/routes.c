@@ -11,6 +11,7 @@
 #include "residents/addressee_api.h"
 #include "residents/certificate_api.h"
 #include "residents/residents_api.h"
+#include "residents/suppression_api.h"
 
 #define V1 "/api/v1"
 
@@ -78,6 +79,20 @@ const struct api_route api_routes[] = {
      "証明書交付履歴"},
     {{"GET", V1 "/certificates/{id}"}, certificates_api_get, "residents", "read", 0,
      "証明書交付履歴"},
+    /* 抑止 (DV等支援措置): measures, the approval queue (src/residents/suppression*). */
+    {{"GET", V1 "/suppression-codes"}, suppression_api_codes, "suppression", "read", 0, NULL},
+    {{"GET", V1 "/suppressions"}, suppression_api_list, "suppression", "read", API_QUERY,
+     "支援措置事務"},
+    {{"POST", V1 "/suppressions"}, suppression_api_create, "suppression", "propose", 0,
+     "支援措置事務"},
+    {{"GET", V1 "/suppressions/{id}"}, suppression_api_get, "suppression", "read", 0,
+     "支援措置事務"},
+    {{"POST", V1 "/suppressions/{id}/requests"}, suppression_api_change, "suppression",
+     "propose", 0, "支援措置事務"},
+    {{"GET", V1 "/suppression-requests"}, suppression_api_queue, "suppression", "read",
+     API_QUERY, "支援措置事務"},
+    {{"POST", V1 "/suppression-requests/{id}/decision"}, suppression_api_decide, "suppression",
+     "approve", 0, "支援措置事務"},
     /* The addressee base: 住登外者 and 法人, merges (src/residents/addressee*.c). */
     {{"GET", V1 "/addressees"}, addressees_api_search, "addressees", "read", API_QUERY,
      "宛名検索"},

@@ -33,6 +33,8 @@ static const struct {
     [KD_TOO_MANY_REQUESTS] = {"too_many_requests", 429},
     [KD_INTERNAL] = {"internal", 500},
     [KD_UNAVAILABLE] = {"unavailable", 503},
+    [KD_SUPPRESSED] = {"suppressed", 403},
+    [KD_SELF_APPROVAL] = {"self_approval", 403},
 };
 
 const char *kd_code_name(enum kd_code code)

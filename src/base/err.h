@@ -37,6 +37,8 @@ enum kd_code {
     KD_TOO_MANY_REQUESTS,    /* 429 */
     KD_INTERNAL,             /* 500: our fault, logged with the request id */
     KD_UNAVAILABLE,          /* 503: shutting down or overloaded */
+    KD_SUPPRESSED,           /* 403: a support measure (抑止) protects the person */
+    KD_SELF_APPROVAL,        /* 403: a second user must approve what one proposed */
     KD_CODE_COUNT
 };
 

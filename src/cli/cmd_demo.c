@@ -44,10 +44,10 @@ static const struct {
 } people[] = {
     {"admin", ROLE_ADMIN},  {"jumin", ROLE_RESIDENTS}, {"zeimu", ROLE_TAX},
     {"fukushi", ROLE_WELFARE}, {"kansa", ROLE_AUDITOR}, {"unyo", ROLE_OPERATOR},
-    {"jimukyoku", ROLE_CONSORTIUM},
+    {"jimukyoku", ROLE_CONSORTIUM}, {"sekinin", ROLE_RESIDENTS_SUPERVISOR},
 };
 
-enum { NTOWNS = 6, NPEOPLE = 7, PW_LEN = 12 };
+enum { NTOWNS = 6, NPEOPLE = 8, PW_LEN = 12 };
 
 /* Passwords known from an earlier run, indexed [town][person]. */
 static char known[NTOWNS][NPEOPLE][PW_LEN + 1];

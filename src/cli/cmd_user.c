@@ -17,10 +17,11 @@ static const char usage[] =
     "       kyodo user passwd --tenant CODE --login LOGIN [--password-stdin]\n"
     "       kyodo user disable|enable|unlock --tenant CODE --login LOGIN\n"
     "\n"
-    "ROLE is one of admin, residents_clerk, tax_clerk, welfare_clerk, auditor,\n"
-    "operator. Without --password-stdin a random password is made and printed\n"
-    "once. passwd and disable end the user's sessions. Every change is recorded\n"
-    "in the town's audit log. Common options: --config FILE, --data DIR.\n";
+    "ROLE is one of admin, residents_clerk, residents_supervisor, tax_clerk,\n"
+    "welfare_clerk, auditor, operator, consortium_admin. Without --password-stdin\n"
+    "a random password is made and printed once. passwd and disable end the\n"
+    "user's sessions. Every change is recorded in the town's audit log. Common\n"
+    "options: --config FILE, --data DIR.\n";
 
 static int print_user(void *ctx, const struct user *u)
 {

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #define R(x) (1u << (x))
+/* The residents clerk and the 住民記録責任者. */
+#define RS (R(ROLE_RESIDENTS) | R(ROLE_RESIDENTS_SUPERVISOR))
 
 static const struct {
     const char *name, *label;
@@ -20,6 +22,7 @@ static const struct {
     [ROLE_AUDITOR] = {"auditor", "監査担当"},
     [ROLE_OPERATOR] = {"operator", "運用担当"},
     [ROLE_CONSORTIUM] = {"consortium_admin", "協議会事務局"},
+    [ROLE_RESIDENTS_SUPERVISOR] = {"residents_supervisor", "住民記録責任者"},
 };
 
 static const struct {
@@ -29,14 +32,14 @@ static const struct {
     /* Every signed-in user: their own session and profile. */
     {"self", "read", R(ROLE_ADMIN) | R(ROLE_RESIDENTS) | R(ROLE_TAX) | R(ROLE_WELFARE) |
                          R(ROLE_AUDITOR) | R(ROLE_OPERATOR) |
-                         R(ROLE_CONSORTIUM)},
+                         R(ROLE_CONSORTIUM) | R(ROLE_RESIDENTS_SUPERVISOR)},
     {"self", "write", R(ROLE_ADMIN) | R(ROLE_RESIDENTS) | R(ROLE_TAX) | R(ROLE_WELFARE) |
                           R(ROLE_AUDITOR) | R(ROLE_OPERATOR) |
-                          R(ROLE_CONSORTIUM)},
+                          R(ROLE_CONSORTIUM) | R(ROLE_RESIDENTS_SUPERVISOR)},
     /* The town's own registry entry (name, code) is not personal data. */
     {"town", "read", R(ROLE_ADMIN) | R(ROLE_RESIDENTS) | R(ROLE_TAX) | R(ROLE_WELFARE) |
                          R(ROLE_AUDITOR) | R(ROLE_OPERATOR) |
-                         R(ROLE_CONSORTIUM)},
+                         R(ROLE_CONSORTIUM) | R(ROLE_RESIDENTS_SUPERVISOR)},
     /* The consortium's tenant registry: operators only. */
     {"tenants", "read", R(ROLE_OPERATOR)},
     {"tenants", "write", R(ROLE_OPERATOR)},
@@ -58,30 +61,45 @@ static const struct {
     {"consortium", "write", R(ROLE_CONSORTIUM)},
     /* 業務 modules. Their screens arrive with their issues; the menu already
      * follows these rows. */
-    {"residents", "read", R(ROLE_RESIDENTS)},
-    {"residents", "write", R(ROLE_RESIDENTS)},
+    /* The 住民記録責任者 does all the residents clerk does (RS below). */
+    {"residents", "read", RS},
+    {"residents", "write", RS},
     /* Issuing 住民票の写し and the like (and their 交付履歴 row): a separate
      * action, so a window clerk's role can issue without changing records. */
-    {"residents", "certificate", R(ROLE_RESIDENTS)},
+    {"residents", "certificate", RS},
+    /* 抑止 (DV等支援措置, docs/suppression.md). Seeing a protected person:
+     * their address in lists (search, households), their record when the
+     * request states one of the measure's protected purposes, and issuing
+     * their certificates where the measure does not refuse the requester.
+     * Other roles see the person listed with the address masked, and are
+     * refused the record (403 suppressed, audited). Limited to the
+     * 住民記録責任者, as towns limit the staff who handle 支援措置. */
+    {"residents", "suppressed", R(ROLE_RESIDENTS_SUPERVISOR)},
+    /* The measures: read and propose (申出 entry, 延長, 解除) by both; a
+     * proposal takes effect only when another user who may approve decides
+     * it (the proposer never approves their own). */
+    {"suppression", "read", RS},
+    {"suppression", "propose", RS},
+    {"suppression", "approve", R(ROLE_RESIDENTS_SUPERVISOR)},
     {"tax", "read", R(ROLE_TAX)},
     {"tax", "write", R(ROLE_TAX)},
     {"welfare", "read", R(ROLE_WELFARE)},
     {"welfare", "write", R(ROLE_WELFARE)},
     /* The register's event feed (who moved in, out, died …): the clerks whose
      * 業務 react to those events. */
-    {"events", "read", R(ROLE_RESIDENTS) | R(ROLE_TAX) | R(ROLE_WELFARE)},
+    {"events", "read", RS | R(ROLE_TAX) | R(ROLE_WELFARE)},
     /* The addressee base (宛名, src/residents/addressee*.c): every clerk whose
      * 業務 deals with people or corporations finds them and reads their
      * basic items (a resident's through the register), and records the
      * non-residents (住登外者) and corporations (法人) of their 業務. */
-    {"addressees", "read", R(ROLE_RESIDENTS) | R(ROLE_TAX) | R(ROLE_WELFARE)},
-    {"addressees", "write", R(ROLE_RESIDENTS) | R(ROLE_TAX) | R(ROLE_WELFARE)},
+    {"addressees", "read", RS | R(ROLE_TAX) | R(ROLE_WELFARE)},
+    {"addressees", "write", RS | R(ROLE_TAX) | R(ROLE_WELFARE)},
     /* Merging two 宛名番号 (and undoing it) changes where every 業務's
      * references lead: the custodian of the addressee base only. */
-    {"addressees", "merge", R(ROLE_RESIDENTS)},
+    {"addressees", "merge", RS},
     /* 個人番号 in clear, for a stated purpose (the request's X-Kyodo-Purpose);
      * otherwise it is masked. */
-    {"mynumber", "read", R(ROLE_RESIDENTS)},
+    {"mynumber", "read", RS},
 };
 
 const char *role_name(enum role r)

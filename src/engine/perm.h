@@ -20,6 +20,8 @@ enum role {
     ROLE_AUDITOR,   /* reads the audit log, nothing else */
     ROLE_OPERATOR,  /* consortium operator: tenants, backups, migrations; no personal data */
     ROLE_CONSORTIUM, /* the consortium's secretariat (協議会事務局): its own sheets, no town data */
+    ROLE_RESIDENTS_SUPERVISOR, /* 住民記録責任者: the residents clerk's work, and the persons
+                                  under a support measure (抑止, DV等支援措置) */
     ROLE_COUNT
 };
 

@@ -19,6 +19,7 @@
 #include "residents/certificate.h"
 #include "residents/certificate_store.h"
 #include "residents/residents.h"
+#include "residents/suppression.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -392,6 +393,71 @@ static int read_persons(struct api_req *req, const struct issue_req *ir, const c
     return fill_heads(req, ir, p, err);
 }
 
+/* ---- 抑止 (DV等支援措置) ----------------------------------------------------------- */
+
+/* A certificate shows its persons' address. When one of them is protected by
+ * a support measure (or lives in the household of someone who is: the same
+ * address), it is refused if a measure refuses this kind of requester
+ * (第三者, 公用, 本人等; docs/suppression.md), and to a role that may not
+ * handle protected persons (residents suppressed) whatever the requester.
+ * The refusal rolls back the transaction, then is audited as denied for
+ * every person the certificate would have shown. Returns 1 when protected
+ * persons are on an allowed certificate, 0 when none are, -1 when refused. */
+static int check_suppression(struct api_req *req, const struct issue_req *ir,
+                             const struct persons *p, bool preview, struct kd_err *err)
+{
+    struct supp_set protected;
+    if (supp_set_load(req->town, ir->today, &protected, req->arena, err) < 0)
+        return -1;
+    if (protected.count == 0)
+        return 0;
+    unsigned block = ir->q.requester == CERT_DAISANSHA ? SUPP_B_DAISANSHA
+                     : ir->q.requester == CERT_KOYO    ? SUPP_B_KOYO
+                                                       : SUPP_B_HONNIN;
+    const struct supp_code *blocked = NULL;
+    for (int i = 0; i < supp_block_count; i++)
+        if (supp_blocks[i].bit == block)
+            blocked = &supp_blocks[i];
+    bool may = perm_allows(req->who->role, "residents", "suppressed");
+    int any = 0;
+    for (int i = 0; i < p->count; i++) {
+        const struct record *r = &p->r[i];
+        struct supp_cover cov;
+        if (!supp_set_covers(&protected, r->atena,
+                             strcmp(r->status, "resident") == 0 ? r->setai : "", &cov))
+            continue;
+        any = 1;
+        bool refused_kind = (cov.blocks & block) != 0;
+        if (!refused_kind && may)
+            continue;
+        char field[32];
+        snprintf(field, sizeof field, "setai");
+        for (int k = 0; k < ir->natena; k++)
+            if (strcmp(ir->atena[k], r->atena) == 0)
+                snprintf(field, sizeof field, "atena[%d]", k);
+        store_rollback(req->town);
+        char detail[200];
+        snprintf(detail, sizeof detail, "%s %s%s, %s: refused (支援措置 %lld: %s)",
+                 cert_kind_label(ir->q.kind), cert_form_label(ir->q.form), preview ? " 見本" : "",
+                 cert_requester_label(ir->q.requester), (long long)cov.measure,
+                 refused_kind ? blocked->label : "the role may not handle protected persons");
+        struct kd_err ignored;
+        for (int k = 0; k < p->count; k++)
+            api_audit(req, preview ? "certificate.preview" : "certificate.issue", "denied",
+                      p->r[k].atena, detail, &ignored);
+        if (refused_kind)
+            return kd_fail(err, KD_SUPPRESSED, field,
+                           "a support measure (支援措置 %lld) protects %s: it refuses %s "
+                           "(住民基本台帳事務におけるDV等支援措置)",
+                           (long long)cov.measure, field, blocked->code);
+        return kd_fail(err, KD_SUPPRESSED, field,
+                       "a support measure (支援措置 %lld) protects %s: your role may not issue "
+                       "their certificates",
+                       (long long)cov.measure, field);
+    }
+    return any;
+}
+
 /* ---- issuing ------------------------------------------------------------------------ */
 
 /* The on-request items shown, by label, for the audit detail. */
@@ -434,6 +500,9 @@ static int issue(struct api_req *req, struct api_out *out, bool preview, struct 
         return kd_fail(err, KD_INTERNAL, NULL, "out of memory");
     if (read_persons(req, &ir, earliest, p, err) < 0)
         return -1; /* the dispatcher rolls back */
+    int protected = check_suppression(req, &ir, p, preview, err);
+    if (protected < 0)
+        return -1;
 
     struct cert_issue rec = {
         .issue_date = ir.today,
@@ -489,10 +558,10 @@ static int issue(struct api_req *req, struct api_out *out, bool preview, struct 
 
     char opts[160], detail[240];
     options_text(ir.shown, opts, sizeof opts);
-    snprintf(detail, sizeof detail, "%s %s%s%s, %s, as of %s, %d 枚%s",
+    snprintf(detail, sizeof detail, "%s %s%s%s, %s, as of %s, %d 枚%s%s",
              cert_kind_label(ir.q.kind), cert_form_label(ir.q.form), preview ? " 見本" : " ",
              preview ? "" : number, cert_requester_label(ir.q.requester), ir.as_of, rec.sheets,
-             opts);
+             opts, protected ? "; 支援措置の対象者を含む" : "");
     for (int i = 0; i < p->count; i++)
         if (api_audit(req, preview ? "certificate.preview" : "certificate.issue", "ok",
                       p->r[i].atena, detail, err) < 0) {

@@ -5,6 +5,7 @@
 #include "residents/internal.h"
 
 #include "engine/kana.h"
+#include "residents/suppression.h"
 #include "residents/zokugara.h"
 
 #include <stdio.h>
@@ -269,10 +270,16 @@ int residents_search(struct store *town, const struct search_query *q, hit_fn ea
         store_bind_str(st, 9, q->after_atena);
     }
     store_bind_i64(st, 10, q->limit);
+    /* Who is protected today (抑止): their addresses are for some roles only. */
+    struct supp_set protected;
+    if (supp_set_load(town, q->today, &protected, a, err) < 0) {
+        store_reset(st);
+        return -1;
+    }
     int count = 0;
     enum store_step rc;
     while ((rc = store_step(st, err)) == STORE_ROW) {
-        struct search_hit h;
+        struct search_hit h = {0};
         const char **f[] = {&h.atena, &h.setai,       &h.status, &h.removal_date, &h.shimei,
                             &h.shimei_kana, &h.birth, &h.address, &h.key};
         for (int c = 0; c < 9; c++) {
@@ -287,6 +294,20 @@ int residents_search(struct store *town, const struct search_query *q, hit_fn ea
         /* The status on `today`: a 転出 dated ahead is still a resident. */
         if (strcmp(h.status, "removed") == 0 && strcmp(h.removal_date, q->today) > 0)
             h.status = "resident";
+        struct supp_cover cover;
+        if (protected.count &&
+            supp_set_covers(&protected, h.atena,
+                            strcmp(h.status, "resident") == 0 ? h.setai : "", &cover)) {
+            h.suppressed_person = cover.person;
+            h.suppressed_household = cover.household;
+            h.suppression = cover.measure;
+            if (!q->see_suppressed) {
+                h.address = "";
+                h.address_masked = true;
+                /* Found by the address: the hit itself would tell it. */
+                h.omitted = q->address != NULL;
+            }
+        }
         if (each(ctx, &h) < 0) {
             store_reset(st);
             return -1;

@@ -144,12 +144,22 @@ struct search_query {
     const char *today;
     int limit;
     const char *after_key, *after_atena;
+    /* The searcher may see the addresses of persons under a support measure
+     * (perm residents suppressed); otherwise their hits come with the
+     * address blanked, and a search by address leaves them out. */
+    bool see_suppressed;
 };
 
 struct search_hit {
     const char *atena, *setai, *status, *removal_date;
     const char *shimei, *shimei_kana, *birth, *address;
     const char *key; /* the matched key ("" without kana, name or address) */
+    /* 抑止 (suppression.h): the person is covered by a measure that applies
+     * today, or lives in the household of one who is. */
+    bool suppressed_person, suppressed_household;
+    int64_t suppression;  /* a measure that applies (0: none) */
+    bool address_masked;  /* address blanked for this searcher */
+    bool omitted;         /* not to be shown at all: only its key counts for the cursor */
 };
 typedef int (*hit_fn)(void *ctx, const struct search_hit *h);
 int residents_search(struct store *town, const struct search_query *q, hit_fn each, void *ctx,

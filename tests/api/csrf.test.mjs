@@ -22,6 +22,9 @@ const OWNER = {
   'POST /api/v1/residents/idou': 'residents_clerk',
   'POST /api/v1/certificates': 'residents_clerk',
   'POST /api/v1/certificates/preview': 'residents_clerk',
+  'POST /api/v1/suppressions': 'residents_clerk',
+  'POST /api/v1/suppressions/{id}/requests': 'residents_clerk',
+  'POST /api/v1/suppression-requests/{id}/decision': 'residents_supervisor',
   'POST /api/v1/addressees': 'residents_clerk',
   'POST /api/v1/addressees/{atena}/changes': 'residents_clerk',
   'POST /api/v1/addressee-merges': 'residents_clerk',
@@ -75,6 +78,10 @@ function sampleBody(key) {
     case 'POST /api/v1/consortium/sheets':
     case 'POST /api/v1/consortium/compute': return { text: SHEET };
     case 'PATCH /api/v1/consortium/sheets/{id}': return { title: 'csrf' };
+    case 'POST /api/v1/suppressions': return { category: 'dv', reason: 'csrf', confirmer_kind: 'police',
+      confirmer: '中之条警察署', confirmed_on: '2025-01-01', applicant: '9999999999' };
+    case 'POST /api/v1/suppressions/{id}/requests': return { kind: 'lift', note: 'csrf' };
+    case 'POST /api/v1/suppression-requests/{id}/decision': return { decision: 'approve' };
     default: return undefined;
   }
 }
@@ -115,6 +122,8 @@ test('nothing was changed by the refused requests', async () => {
   // No 異動 was recorded, no certificate issued.
   assert.equal((await clerk.get('/api/v1/events')).json.items.length, 0);
   assert.equal((await clerk.get('/api/v1/certificates')).json.items.length, 0);
+  // No support measure proposed.
+  assert.equal((await clerk.get('/api/v1/suppressions')).json.items.length, 0);
   // No addressee registered.
   assert.equal((await clerk.get('/api/v1/addressees?name=%E8%B6%8A%E6%A8%A9&kind=all')).json.items.length, 0);
   // No consortium sheet stored.
@@ -173,6 +182,8 @@ test('reads need no token', async () => {
     '/api/v1/persons/{atena}': 'residents_clerk', '/api/v1/persons': 'residents_clerk', '/api/v1/persons/{atena}/history': 'residents_clerk',
     '/api/v1/households/{setai}': 'residents_clerk',
     '/api/v1/certificates': 'residents_clerk', '/api/v1/certificates/{id}': 'residents_clerk',
+    '/api/v1/suppression-codes': 'residents_clerk', '/api/v1/suppressions': 'residents_clerk',
+    '/api/v1/suppressions/{id}': 'residents_clerk', '/api/v1/suppression-requests': 'residents_clerk',
     '/api/v1/addressees': 'residents_clerk', '/api/v1/addressees/{atena}': 'residents_clerk',
     '/api/v1/addressees/{atena}/history': 'residents_clerk',
     '/api/v1/consortium/sheets': 'consortium_admin', '/api/v1/consortium/sheets/{id}': 'consortium_admin',
@@ -190,9 +201,18 @@ test('reads need no token', async () => {
   const cert = await clerk.post('/api/v1/certificates', { kind: 'juminhyo', atena: [ids['{atena}']], requester: 'honnin' });
   assert.equal(cert.status, 201, cert.text);
   const certId = cert.headers.get('location').split('/').pop();
+  // And a support measure (抑止) to read, of another person (a protected
+  // person's record is not for the residents clerk).
+  const other = await clerk.post('/api/v1/residents/idou', { ...sampleBody('POST /api/v1/residents/idou'),
+    persons: [{ kind: 'japanese', shimei: '保護 花子', shimei_kana: 'ホゴ ハナコ', birth: '1991-01-01', sex: 2, zokugara: '世帯主' }] });
+  assert.equal(other.status, 201, other.text);
+  const supp = await clerk.post('/api/v1/suppressions', { category: 'dv', reason: 'csrf test',
+    confirmer_kind: 'police', confirmer: '中之条警察署', confirmed_on: '2025-01-01', applicant: other.json.atena[0] });
+  assert.equal(supp.status, 201, supp.text);
   for (const op of reads) {
     const c = readers[who[op.path] ?? 'admin'];
     const path = (op.path === '/api/v1/certificates/{id}' ? `/api/v1/certificates/${certId}`
+      : op.path === '/api/v1/suppressions/{id}' ? `/api/v1/suppressions/${supp.json.id}`
       : op.path.startsWith('/api/v1/consortium/') ? op.path.replace('{id}', String(sheet.json.id))
         : concrete(op.path)).replace(/\{atena\}|\{setai\}/g, (m) => ids[m])
       + (['/api/v1/persons', '/api/v1/addressees'].includes(op.path) ? '?kana=%E3%81%88' : '');

@@ -23,6 +23,7 @@ const EXPECT = {
   auditor: { label: '監査担当', sections: ['管理'], admin: ['監査ログ', '監査ログ検証'] },
   operator: { label: '運用担当', sections: ['管理'], admin: ['団体管理', '監査ログ検証'] },
   consortium_admin: { label: '協議会事務局', sections: ['協議会'] },
+  residents_supervisor: { label: '住民記録責任者', sections: ['住民記録', '宛名'] },
 };
 const ALL_SECTIONS = ['住民記録', '税務', '福祉', '宛名', '管理', '協議会'];
 

@@ -119,7 +119,7 @@ test('make demo data: six towns, one user per role, residents, same logins when 
     assert.match(first.stdout, new RegExp(`${code} +${name}`));
     const users = kyodoCli(['user', 'list', '--tenant', code], { dataDir: data }).stdout;
     for (const role of ['admin', 'residents_clerk', 'tax_clerk', 'welfare_clerk', 'auditor', 'operator',
-      'consortium_admin'])
+      'consortium_admin', 'residents_supervisor'])
       assert.match(users, new RegExp(`\t${role}\tactive`));
   }
   const second = kyodoCli(['demo', '--scale', '0.01'], { dataDir: data });
@@ -127,7 +127,7 @@ test('make demo data: six towns, one user per role, residents, same logins when 
   assert.equal(second.stdout, first.stdout, 'a second run prints the same logins');
   assert.doesNotMatch(second.stderr, /residents in/, 'and leaves the filled registers alone');
   const tsv = readFileSync(join(data, 'demo-logins.tsv'), 'utf8');
-  assert.equal(tsv.trim().split('\n').filter((l) => !l.startsWith('#')).length, 42);
+  assert.equal(tsv.trim().split('\n').filter((l) => !l.startsWith('#')).length, 48);
   assert.equal(statSync(join(data, 'demo-logins.tsv')).mode & 0o077, 0, 'logins file is private');
 });
 
@@ -165,8 +165,8 @@ test('kyodo audit verify passes on the demo data and names the entry after one b
   const data = join(dir, 'demo');
   let r = kyodoCli(['audit', 'verify', '--all'], { dataDir: data });
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  // tenant.create, seven user.create, residents.synthesize
-  assert.equal((r.stdout.match(/audit chain intact: 9 entries/g) ?? []).length, 6, r.stdout);
+  // tenant.create, eight user.create, residents.synthesize
+  assert.equal((r.stdout.match(/audit chain intact: 10 entries/g) ?? []).length, 6, r.stdout);
 
   // Change one byte of entry 4's request id, directly in the file.
   const db = join(data, 'towns', '104264.db');
@@ -198,7 +198,7 @@ test('an anchor written down earlier catches entries cut from the end of the log
   let r = kyodoCli(['audit', 'verify', '--tenant', '104299'], { dataDir: data });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const head = /head (\d+:[0-9a-f]{64})/.exec(r.stdout)[1];
-  assert.match(head, /^9:/);
+  assert.match(head, /^10:/);
   r = kyodoCli(['audit', 'verify', '--tenant', '104299', '--anchor', head], { dataDir: data });
   assert.equal(r.status, 0, r.stdout);
   const db = join(data, 'towns', '104299.db');

@@ -21,7 +21,7 @@ export const SOURCE_DIR =
 export const BIN = process.env.KYODO_BIN ?? join(SOURCE_DIR, 'build', 'kyodo');
 
 export const ROLES = ['admin', 'residents_clerk', 'tax_clerk', 'welfare_clerk', 'auditor', 'operator',
-  'consortium_admin'];
+  'consortium_admin', 'residents_supervisor'];
 
 // Runs a CLI command synchronously; returns { status, stdout, stderr }.
 export function kyodoCli(args, { input, dataDir } = {}) {

@@ -19,6 +19,7 @@ import { auditVerifyScreen } from './screens/audit_verify.js';
 import { CONSORTIUM_PATHS, consortiumRoutes } from './screens/consortium.js';
 import { RESIDENTS_PATHS, residentsRoutes } from './screens/residents.js';
 import { ATENA_PATHS, atenaRoutes } from './screens/addressees.js';
+import { SUPPRESSION_PATHS, suppressionRoutes } from './screens/suppression.js';
 
 const APP_NAME = '基幹業務システム';
 
@@ -32,6 +33,7 @@ const ITEM_PATHS = {
   ...CONSORTIUM_PATHS,
   ...RESIDENTS_PATHS,
   ...ATENA_PATHS,
+  ...SUPPRESSION_PATHS,
 };
 
 // Routes: path pattern, the menu item the user must have (null: everyone
@@ -49,6 +51,7 @@ const ROUTES = [
   ...consortiumRoutes(),
   ...residentsRoutes(),
   ...atenaRoutes(),
+  ...suppressionRoutes(),
   { re: /^\/pending\/([a-z0-9_]+\.[a-z0-9_]+)$/, item: '$id', screen: pendingScreen, params: ['id'] },
 ];
 

@@ -31,7 +31,12 @@ const BY_CODE = {
   too_many_requests: '混み合っています。しばらく待ってから、もう一度お試しください。',
   internal: 'サーバーで問題が発生しました。時間をおいてもう一度お試しください。解決しない場合はシステム担当者に連絡してください。',
   unavailable: '現在この町村のデータを利用できません。システム担当者に連絡してください。',
+  suppressed: '支援措置（DV等支援措置）の対象者のため、この操作はできません。',
+  self_approval: 'ご自身が申請したものは承認・却下できません。別の職員が決定します。',
 };
+
+// 支援措置: the kinds of request a measure refuses, for messages.
+const SUPP_REQUESTERS = { daisansha: '第三者からの請求', koyo: '国・地方公共団体の機関の請求', honnin: '本人等の請求' };
 
 // Precise wording, tried in order: [code or '*', pattern on the English
 // message, Japanese (a function of the label and the match)].
@@ -63,6 +68,29 @@ const BY_MESSAGE = [
   ['invalid_value', /must be a date/, (l) => `${l}の日付が正しくありません。`],
   ['conflict', /login .* is already taken/, () => 'このログイン名はすでに使われています。'],
   ['conflict', /town .* is already registered/, () => 'この町村コードはすでに登録されています。'],
+  // 支援措置 (src/residents/suppression*.c): refusals, and the 申出 form.
+  ['suppressed', /it refuses (daisansha|koyo|honnin)/,
+    (l, m) => `支援措置の対象者（またはその世帯）のため、${SUPP_REQUESTERS[m[1]]}には証明書を交付できません。`],
+  ['suppressed', /your role may not issue their certificates/, () => '支援措置の対象者の証明書は、住民記録責任者が交付します。'],
+  ['suppressed', /state one of its protected purposes/, () => '支援措置の対象者です。措置で認められた照会の目的を選んでください。'],
+  ['suppressed', /your role may not look them up/, () => '支援措置の対象者です。あなたの役割では、この方の記録を照会できません。'],
+  ['invalid_value', /^(applied_on|confirmed_on) is after today/, (l) => `${l}は今日より後の日付にできません。`],
+  ['invalid_value', /does not live at the applicant's address/, () => '併せて支援を求める者は、申出者と同じ住所の方に限ります。'],
+  ['invalid_value', /the applicant is not also a joint person/, () => '申出者は、併せて支援を求める者に含めません。'],
+  ['invalid_value', /a measure lasts at most (\d+) months \(to (\S+) at the latest\)/,
+    (l, m) => `期間は${m[1]}か月までです（終了日は${m[2]}まで）。それより長くするときは、期間の終わりに延長を申し出ます。`],
+  ['invalid_value', /an extension adds at most (\d+) months \(to (\S+) at the latest\)/, (l, m) => `延長は${m[1]}か月までです（終了日は${m[2]}まで）。`],
+  ['invalid_value', /an extension ends after the current end \((\S+)\)/, (l, m) => `延長後の終了日は、現在の終了日（${m[1]}）より後にしてください。`],
+  ['invalid_value', /to must not be before from/, () => '終了日は開始日以降の日付にしてください。'],
+  ['invalid_value', /a measure is not lifted retroactively/, () => '解除日は今日以降にしてください（さかのぼって解除することはできません）。'],
+  ['invalid_value', /after the measure's end .*: it ends by itself/, () => '解除日が措置の終了日より後です（措置は終了日の翌日から自動的に適用されなくなります）。'],
+  ['invalid_value', /needs at least one (kind of request|purpose)/, (l) => `${l}を1つ以上選んでください。`],
+  ['not_found', /no such person in the register/, (l) => `${l}：この宛名番号の住民は見つかりません。`],
+  ['conflict', /waiting for a decision/, () => 'この措置には承認待ちの申請があります。その決定を待ってください。'],
+  ['conflict', /ended on (\S+): a new 申出 is needed/, (l, m) => `この措置は${m[1]}に終了しています。新しい申出を受け付けてください。`],
+  ['conflict', /is not approved yet/, () => '申出がまだ承認されていません。'],
+  ['conflict', /was already (approved|rejected)/, () => 'この申請はすでに決定されています。'],
+  ['conflict', /is lifted \(from/, () => 'この措置はすでに解除されています。'],
   // 宛名 (src/residents/addressee*.c): 住登外者, 法人 and merges.
   ['invalid_value', /^(valid_from|birth|changes\.birth) \S+ is after today/, (l) => `${l}は今日より後の日付にできません。`],
   ['invalid_value', /check digit \(法人番号\)/, (l) => `${l}の検査数字が正しくありません（法人番号は13桁で、先頭の1桁が検査数字）。`],
@@ -183,6 +211,11 @@ export const ACTION_LABELS = {
   'addressee.change': '宛名の変更',
   'addressee.merge': '宛名の統合',
   'addressee.unmerge': '宛名の統合の取消し',
+  'suppression.list': '支援措置の一覧',
+  'suppression.read': '支援措置の照会',
+  'suppression.propose': '支援措置の申出・延長・解除の申請',
+  'suppression.approve': '支援措置の承認',
+  'suppression.reject': '支援措置の却下',
 };
 
 // The server's default purposes (the route's, when no X-Kyodo-Purpose header

@@ -20,6 +20,7 @@ import {
   personPath, householdPath,
 } from './residents_common.js';
 import { idouScreen } from './idou.js';
+import { suppressionBanner, suppressionCodes } from './suppression.js';
 
 export const RESIDENTS_PATHS = {
   'residents.search': '/residents/search',
@@ -103,6 +104,8 @@ export async function searchScreen(ctx) {
       h('thead', {}, h('tr', {}, ['宛名番号', '氏名', 'フリガナ', '生年月日', '住所', '状態'].map((t) => h('th', { scope: 'col', text: t })))),
       tbody));
   const howto = h('p', { id: 'results-howto', class: 'hint', hidden: true, text: '↑↓キーで行を選び、Enterキーで個人照会を開きます。' });
+  const suppNote = h('div', { class: 'panel panel-error suppression-banner', role: 'note', hidden: true },
+    h('p', {}, h('strong', { text: '支援措置' }), ' 検索結果に支援措置（DV等支援措置）の対象者またはその世帯の方が含まれています（「支援措置」の印の行）。住民票の写し等の交付や閲覧の制限に注意してください。'));
 
   function open(atena) {
     ctx.navigate(personPath(atena));
@@ -133,16 +136,21 @@ export async function searchScreen(ctx) {
   }
 
   function row(p) {
+    // 支援措置: the row carries the warning; the address may be withheld.
+    const supp = p.suppression;
     return h('tr', {
-      tabindex: '-1', class: ['result-row', p.status === 'removed' ? 'removed' : null], dataset: { atena: p.atena },
+      tabindex: '-1', class: ['result-row', p.status === 'removed' ? 'removed' : null, supp ? 'attention' : null],
+      dataset: { atena: p.atena, suppression: supp ? (supp.person ? 'person' : 'household') : undefined },
       on: { keydown: rowKeys, click: (ev) => { if (!ev.target.closest('a')) open(p.atena); } },
     },
     h('td', { class: 'mono', text: p.atena }),
     h('td', { class: 'name-cell' }, h('a', { href: '#' + personPath(p.atena), tabindex: '-1', text: p.shimei })),
     h('td', { text: p.shimei_kana }),
     h('td', { class: 'nowrap' }, dateCell(p.birth)),
-    h('td', { text: p.address }),
-    h('td', {}, statusBadge(p.status)));
+    supp?.address_masked ? h('td', {}, h('span', { class: 'none', text: '（支援措置により非表示）' })) : h('td', { text: p.address }),
+    h('td', {}, statusBadge(p.status),
+      supp ? [' ', h('span', { class: 'status status-warn supp-badge', title: supp.person ? '支援措置の対象者' : '支援措置の対象者と同じ世帯',
+        text: supp.person ? '支援措置' : '支援措置（世帯）' })] : null));
   }
 
   function show(r, append) {
@@ -153,6 +161,7 @@ export async function searchScreen(ctx) {
     const first = tbody.rows.length;
     for (const p of r.items) tbody.append(row(p));
     shown += r.items.length;
+    suppNote.hidden = !tbody.querySelector('tr[data-suppression]');
     next = r.next ?? null;
     more.hidden = next === null;
     scroller.hidden = shown === 0;
@@ -199,6 +208,7 @@ export async function searchScreen(ctx) {
     more.hidden = true;
     scroller.hidden = true;
     howto.hidden = true;
+    suppNote.hidden = true;
     count.textContent = '';
     form.focusFirst();
   }
@@ -208,7 +218,7 @@ export async function searchScreen(ctx) {
     h('p', { class: 'lead', text: 'フリガナ・氏名・生年月日・宛名番号・住民票コードで住民を探します。条件は組み合わせられます（フリガナと氏名はどちらか一方）。検索は監査ログに記録されます。' }),
     h('div', { class: 'panel' }, form.el),
     h('h2', { text: '検索結果' }),
-    count, howto, scroller,
+    count, suppNote, howto, scroller,
     h('div', { class: 'button-row' }, more));
 
   // Coming back to the search: the same results again.
@@ -250,6 +260,11 @@ export async function personScreen(ctx) {
   let history = null;
   let kinds = [];
   let loadSeq = 0;
+  // 支援措置: the protected purpose stated for this person's reads (the
+  // measure's; sent as X-Kyodo-Purpose), or null.
+  let suppPurpose = null;
+  const get = (path, query) => (suppPurpose ? api.getFor(suppPurpose, path, query) : api.get(path, query));
+  let suppCodes = null;
 
   const title = h('h1', { text: '個人照会' });
   const asOfInput = h('input', { type: 'date', id: 'person-as-of', value: asOf, min: '1873-01-01', max: '9999-12-31', class: 'code-input' });
@@ -318,7 +333,8 @@ export async function personScreen(ctx) {
       return cell;
     }
     const purposeId = 'mynumber-purpose';
-    const purpose = h('input', { id: purposeId, name: 'purpose', type: 'text', maxlength: 64, autocomplete: 'off', list: `${purposeId}-list`, 'aria-describedby': `${purposeId}-error` });
+    // For a protected person, the purpose must be the one the measure allows.
+    const purpose = h('input', { id: purposeId, name: 'purpose', type: 'text', maxlength: 64, autocomplete: 'off', list: `${purposeId}-list`, 'aria-describedby': `${purposeId}-error`, value: suppPurpose ?? '' });
     const err = h('p', { class: 'field-error', id: `${purposeId}-error`, hidden: true });
     const ask = h('form', { class: 'purpose-form', hidden: true, novalidate: true, 'aria-label': '個人番号の表示' },
       h('label', { for: purposeId }, '利用目的', h('span', { class: 'required', text: '必須' })),
@@ -367,6 +383,9 @@ export async function personScreen(ctx) {
   function render() {
     const r = current;
     const foreign = r.kind === 'foreign';
+    const masked = r.suppression?.address_masked;
+    const hidden = h('span', { class: 'none', text: '（支援措置により非表示）' });
+    const addr = (v) => (masked ? hidden.cloneNode(true) : v);
     const removed = r.status === 'removed';
     title.textContent = `個人照会：${r.shimei}`;
     ctx.setTitle(`個人照会：${r.shimei}`);
@@ -398,13 +417,13 @@ export async function personScreen(ctx) {
         ['続柄', r.zokugara, 'zokugara'],
       ]),
       group('住所', [
-        ['郵便番号', postcodeText(r.postcode), 'postcode'],
-        ['住所', r.address, 'address'],
-        ['方書', r.katagaki, 'katagaki'],
+        ['郵便番号', addr(postcodeText(r.postcode)), 'postcode'],
+        ['住所', addr(r.address), 'address'],
+        ['方書', addr(r.katagaki), 'katagaki'],
         ['住所を定めた日', dateOrEmpty(r.address_fixed), 'address_fixed'],
         [foreign ? '外国人住民となった日' : '住民となった日', dateOrEmpty(r.became_resident), 'became_resident'],
         ['転入前住所', r.prev_address ? `${postcodeText(r.prev_postcode)}${r.prev_postcode ? ' ' : ''}${r.prev_address}` : '', 'prev_address'],
-        ['転出先住所', dest || null, 'dest_address'],
+        ['転出先住所', masked && removed ? addr('') : dest || null, 'dest_address'],
       ], 'wide'),
       foreign ? null : group('本籍・筆頭者', [['本籍', r.honseki, 'honseki'], ['筆頭者', r.hittousha, 'hittousha']]),
       foreign ? group('在留', [
@@ -421,7 +440,9 @@ export async function personScreen(ctx) {
         ['住民票コード', r.jumin_code ? h('span', { class: 'mono', text: r.jumin_code }) : '', 'jumin_code'],
       ]),
     ];
-    clear(recordHost).append(h('div', { class: ['record', removed ? 'record-removed' : null] }, groups));
+    clear(recordHost).append(...[
+      suppressionBanner(r.suppression, suppCodes),
+      h('div', { class: ['record', removed ? 'record-removed' : null] }, groups)].filter(Boolean));
     const v = history?.find((x) => x.record.rireki === r.rireki);
     stateLine.textContent = `${formatBoth(asOf)}時点${knownAt ? `（${formatDateTime(knownAt)}に記録されていた内容）` : ''}の記録です。`
       + `履歴番号 ${r.rireki}${v ? `（${v.idou_label}、異動日 ${formatBoth(r.valid_from)}）` : ''}。`;
@@ -455,13 +476,14 @@ export async function personScreen(ctx) {
     const seq = ++loadSeq;
     showControls();
     try {
-      const r = await api.get(`/persons/${atena}`, { as_of: asOf, known_at: knownAt ?? '' });
+      const r = await get(`/persons/${atena}`, { as_of: asOf, known_at: knownAt ?? '' });
       if (!ctx.alive() || seq !== loadSeq) return;
       current = r;
       render();
     } catch (err) {
       if (!ctx.alive() || seq !== loadSeq || err.status === 401) return;
-      if (err.status === 404 && history) notFoundHere();
+      if (err.code === 'suppressed') await gate(err);
+      else if (err.status === 404 && history) notFoundHere();
       else ctx.flash(errorMessage(err), 'error');
     }
   }
@@ -515,14 +537,66 @@ export async function personScreen(ctx) {
     historyHost);
   showControls();
 
-  const [hist, k] = await Promise.all([api.get(`/persons/${atena}/history`), idouKinds().catch(() => [])]);
-  if (!ctx.alive()) return null;
-  history = hist.versions;
-  kinds = k;
-  renderHistory();
-  const latest = history[history.length - 1]?.record;
-  if (latest) title.textContent = `個人照会：${latest.shimei}`;
-  await load();
+  // 支援措置: a protected person's record is refused (403 suppressed) unless
+  // a role that may states one of the measure's purposes. The page says so,
+  // and offers those purposes when the role may use them.
+  async function gate(err) {
+    let options = [];
+    let measures = [];
+    if (err.field === 'X-Kyodo-Purpose' && hasItem(ctx.me, 'residents.suppression')) {
+      try {
+        const [list, codes] = await Promise.all([api.get('/suppressions', { atena }), suppressionCodes()]);
+        measures = list.items.filter((m) => m.applies);
+        const allowed = new Set(measures.flatMap((m) => m.purposes));
+        options = codes.purposes.filter((p) => allowed.has(p.code));
+      } catch { /* the refusal below still stands */ }
+    }
+    if (!ctx.alive()) return;
+    const select = h('select', { id: 'supp-purpose', name: 'supp_purpose' },
+      options.map((o) => h('option', { value: o.label, text: o.label })));
+    const form = options.length ? h('form', { class: 'purpose-form', novalidate: true, 'aria-label': '支援措置の対象者の照会' },
+      h('label', { for: select.id }, '照会の目的', h('span', { class: 'required', text: '必須' })),
+      h('p', { class: 'hint', text: '措置で認められた目的だけを選べます。目的は監査ログに記録されます。' }),
+      select,
+      h('div', { class: 'button-row' }, h('button', { type: 'submit', class: 'button primary' }, 'この目的で照会する'))) : null;
+    form?.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      suppPurpose = select.value;
+      start().catch((e) => { if (e.status !== 401) ctx.flash(errorMessage(e), 'error'); });
+    });
+    stateLine.textContent = '';
+    clear(links);
+    clear(recordHost).append(h('div', { class: 'panel panel-error suppression-banner', role: 'note', dataset: { suppression: 'gate' } },
+      h('p', {}, h('strong', { text: '支援措置' }), ' この方は支援措置（DV等支援措置）の対象者です。'),
+      h('p', { text: err.field === 'X-Kyodo-Purpose'
+        ? (suppPurpose ? `「${suppPurpose}」は、この方の措置で認められた照会の目的ではありません。` : '記録は、措置で認められた目的の照会でのみ表示されます。')
+        : 'あなたの役割では、この方の記録を照会できません。住民記録責任者に依頼してください。' }),
+      h('p', { class: 'small', text: 'この照会の試みは監査ログに記録されています。' }),
+      measures.length ? h('p', { class: 'small' }, measures.map((m) => h('a', { href: `#/residents/suppression/${m.id}` }, `措置 第${m.id}号`))) : null,
+      form));
+    clear(historyHost);
+    select.focus();
+  }
+
+  async function start() {
+    let hist, k;
+    try {
+      [hist, k, suppCodes] = await Promise.all([get(`/persons/${atena}/history`), idouKinds().catch(() => []),
+        hasItem(ctx.me, 'residents.suppression') ? suppressionCodes().catch(() => null) : null]);
+    } catch (err) {
+      if (err.code !== 'suppressed' || !ctx.alive()) throw err;
+      await gate(err);
+      return;
+    }
+    if (!ctx.alive()) return;
+    history = hist.versions;
+    kinds = k;
+    renderHistory();
+    const latest = history[history.length - 1]?.record;
+    if (latest) title.textContent = `個人照会：${latest.shimei}`;
+    await load();
+  }
+  await start();
   return title;
 }
 
@@ -538,6 +612,8 @@ export async function householdScreen(ctx) {
   const asOfPreview = h('span', { class: 'date-preview', id: 'household-as-of-preview' });
   asOfInput.setAttribute('aria-describedby', asOfPreview.id);
   const host = h('div', { class: 'household-host' });
+  // 支援措置: the protected purpose stated to see protected members in full.
+  let suppPurpose = null;
 
   let debounce = null;
   asOfInput.addEventListener('change', () => {
@@ -547,13 +623,35 @@ export async function householdScreen(ctx) {
     }, 250);
   });
 
+  // Protected members withheld from this view: the purposes that would show
+  // them (to a role that may), as a small form.
+  function purposeForm(members, codes) {
+    const withheld = members.filter((m) => m.suppression?.withheld && !m.suppression.address_masked);
+    if (!withheld.length || !codes) return null;
+    const allowed = new Set(withheld.flatMap((m) => m.suppression.purposes));
+    const options = codes.purposes.filter((p) => allowed.has(p.code));
+    if (!options.length) return null;
+    const select = h('select', { id: 'household-supp-purpose', name: 'supp_purpose' },
+      options.map((o) => h('option', { value: o.label, text: o.label })));
+    const form = h('form', { class: 'inline-field purpose-form', novalidate: true, 'aria-label': '支援措置の対象者を表示する目的' },
+      h('label', { for: select.id, text: '対象者の記録を表示する目的' }), select,
+      h('button', { type: 'submit', class: 'button small' }, 'この目的で表示する'));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      suppPurpose = select.value;
+      load();
+    });
+    return form;
+  }
+
   async function load() {
     const mine = ++seq;
     asOfInput.value = asOf;
     asOfPreview.textContent = formatBoth(asOf);
     let r;
     try {
-      r = await api.get(`/households/${setai}`, { as_of: asOf });
+      r = suppPurpose ? await api.getFor(suppPurpose, `/households/${setai}`, { as_of: asOf })
+        : await api.get(`/households/${setai}`, { as_of: asOf });
     } catch (err) {
       if (!ctx.alive() || mine !== seq || err.status === 401) return;
       if (err.status !== 404) throw err;
@@ -563,26 +661,36 @@ export async function householdScreen(ctx) {
     }
     if (!ctx.alive() || mine !== seq) return;
     const head = r.members.find((m) => m.zokugara === '世帯主');
-    const first = r.members[0];
-    clear(host).append(
+    // The household's address, from a member shown in full.
+    const first = r.members.find((m) => !m.suppression?.withheld) ?? r.members[0];
+    // 支援措置: the household of a protected person shares the protected address.
+    const protectedMember = r.members.find((m) => m.suppression?.person) ?? r.members.find((m) => m.suppression);
+    const masked = r.members.some((m) => m.suppression?.address_masked) || !!first.suppression?.withheld;
+    const codes = protectedMember && hasItem(ctx.me, 'residents.suppression') ? await suppressionCodes().catch(() => null) : null;
+    if (!ctx.alive() || mine !== seq) return;
+    clear(host).append(...[
+      protectedMember ? suppressionBanner({ ...protectedMember.suppression, withheld: false }, codes, { subject: protectedMember.suppression.person ? 'この世帯の方' : 'この世帯' }) : null,
+      purposeForm(r.members, codes),
       h('div', { class: 'panel' },
         h('dl', { class: 'summary' },
           h('dt', { text: '世帯主' }), h('dd', { text: head ? head.shimei : '（世帯主の記録がありません）' }),
-          h('dt', { text: '住所' }), h('dd', { text: `${postcodeText(first.postcode)} ${first.address}` }),
-          first.katagaki ? [h('dt', { text: '方書' }), h('dd', { text: first.katagaki })] : null,
+          h('dt', { text: '住所' }), masked ? h('dd', {}, h('span', { class: 'none', text: '（支援措置により非表示）' }))
+            : h('dd', { text: `${postcodeText(first.postcode)} ${first.address}` }),
+          first.katagaki && !masked ? [h('dt', { text: '方書' }), h('dd', { text: first.katagaki })] : null,
           h('dt', { text: '世帯員' }), h('dd', { text: `${r.members.length}人` }))),
       h('div', { class: 'table-scroll' },
         h('table', { class: 'data-table members-table' },
           h('caption', { class: 'visually-hidden', text: `世帯員（${formatBoth(asOf)}時点、標準の順）` }),
           h('thead', {}, h('tr', {}, ['', '続柄', '氏名', 'フリガナ', '生年月日', '性別', '宛名番号'].map((t) => h('th', { scope: 'col', text: t })))),
-          h('tbody', {}, r.members.map((m, i) => h('tr', { dataset: { atena: m.atena } },
+          h('tbody', {}, r.members.map((m, i) => h('tr', { class: m.suppression?.person ? 'attention' : null, dataset: { atena: m.atena, suppression: m.suppression?.person ? 'person' : undefined } },
             h('td', { class: 'num', text: String(i + 1) }),
             h('td', { class: 'zokugara', text: m.zokugara }),
-            h('td', {}, h('a', { href: '#' + personPath(m.atena, asOf) }, m.shimei)),
+            h('td', {}, h('a', { href: '#' + personPath(m.atena, asOf) }, m.shimei),
+              m.suppression?.person ? [' ', h('span', { class: 'status status-warn supp-badge', text: '支援措置' })] : null),
             h('td', { text: m.shimei_kana }),
             h('td', { class: 'nowrap', text: birthText(m) }),
             h('td', { text: SEX_LABELS[m.sex] ?? '' }),
-            h('td', { class: 'mono', text: m.atena })))))));
+            h('td', { class: 'mono', text: m.atena }))))))].filter(Boolean));
   }
 
   ctx.root.append(
