@@ -18,14 +18,17 @@
 
 static const char usage[] =
     "usage: kyodo residents generate --tenant CODE --count N [--seed S] [--years Y]\n"
-    "       kyodo residents milestones [--tenant CODE] [--through YYYY-MM-DD]\n"
+    "       kyodo residents milestones [--tenant CODE] [--from YYYY-MM-DD]\n"
+    "                                  [--through YYYY-MM-DD]\n"
     "       (and --config FILE, --data DIR)\n"
     "\n"
     "milestones publishes, as register events (GET /api/v1/events), the days\n"
     "residents reached one of the town's milestone ages (setting\n"
     "residents.milestone_ages), from the day after the last one published up to\n"
     "--through (default: today in Japan), for one town or every active town. The\n"
-    "server does this by itself at start and when the date changes.\n"
+    "server does this by itself at start and when the date changes. --from looks\n"
+    "at days done before again (after a backdated 転入, say); nothing is published\n"
+    "twice.\n"
     "\n"
     "generate: "
     "Fills an empty town register with N invented residents: households, names\n"
@@ -89,10 +92,11 @@ int cmd_residents(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},
         {"years", required_argument, NULL, 'y'},
         {"through", required_argument, NULL, 't'},
+        {"from", required_argument, NULL, 'f'},
         {NULL, 0, NULL, 0},
     };
     struct cli_common common = {0};
-    const char *tenant = NULL, *through = NULL;
+    const char *tenant = NULL, *through = NULL, *from = NULL;
     long count = 0, seed = 1, years = 10;
     int opt;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -119,6 +123,7 @@ int cmd_residents(int argc, char **argv)
             }
             break;
         case 't': through = optarg; break;
+        case 'f': from = optarg; break;
         case 'h': fputs(usage, stdout); return CLI_OK;
         default: fputs(usage, stderr); return CLI_ERROR;
         }
@@ -126,7 +131,7 @@ int cmd_residents(int argc, char **argv)
     bool generate = strcmp(argv[1], "generate") == 0;
     bool milestones = strcmp(argv[1], "milestones") == 0;
     if (optind != argc || (!generate && !milestones) || (generate && (!tenant || !count)) ||
-        (milestones && count) || (generate && through)) {
+        (milestones && count) || (generate && (through || from))) {
         fputs(usage, stderr);
         return CLI_ERROR;
     }
@@ -143,7 +148,7 @@ int cmd_residents(int argc, char **argv)
         struct tenant t;
         int rc = !ctl || (tenant && tenant_get(ctl, tenant, &t, &err) < 0)
                      ? cli_fail(&err)
-                     : cli_milestones(cat, tenant, through);
+                     : cli_milestones(cat, tenant, from, through);
         catalog_close(cat);
         return rc;
     }

@@ -272,6 +272,10 @@ struct addressee_query {
     const char *kana, *name, *birth, *atena, *corp_number;
     const char *kind;
     bool merged;
+    /* The searcher may see the addresses of residents under a support
+     * measure (抑止; perm residents suppressed): else the register's search
+     * blanks them (suppression.h, docs/suppression.md). */
+    bool see_suppressed;
     const char *today;
     int limit;
     const char *after_key, *after_atena;
@@ -283,6 +287,11 @@ struct addressee_hit {
     const char *register_status; /* residents: resident | removed; else "" */
     const char *merged_into;     /* "" unless merged away */
     const char *key;             /* the matched key ("" without kana/name) */
+    /* 抑止 (residents only): covered by a support measure that applies
+     * today, or living in the household of one who is; the measure; and
+     * whether the address was blanked for this searcher. */
+    bool suppressed_person, suppressed_household, address_masked;
+    int64_t suppression;
 };
 typedef int (*addressee_hit_fn)(void *ctx, const struct addressee_hit *h);
 int addressee_search(struct store *town, const struct addressee_query *q, addressee_hit_fn each,

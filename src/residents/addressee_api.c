@@ -8,7 +8,11 @@
  * residents.h and shown with the addressee's items only (the 4情報 and
  * 個人番号), never changed here. 個人番号 is masked unless the role may see it
  * (permission "mynumber read") and the request states its purpose, as for
- * the register; it never enters a log or an error message.
+ * the register; it never enters a log or an error message. A resident under
+ * a support measure (抑止, suppression.h), or living in the household of one,
+ * is shown with the address items blanked to roles that may not see
+ * protected addresses (permission "residents suppressed"), in the search as
+ * in a single read and its history.
  */
 #include "residents/addressee_api.h"
 
@@ -19,6 +23,7 @@
 #include "engine/wareki.h"
 #include "residents/addressee.h"
 #include "residents/residents.h"
+#include "residents/suppression.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -121,6 +126,56 @@ static void from_record(const struct record *r, struct addressee *out)
     }
 }
 
+/* ---- 抑止 ---------------------------------------------------------------------------- */
+
+/* How a resident is protected today, and whether this request may see the
+ * protected address. */
+struct protection {
+    struct supp_cover cover;
+    bool mask; /* blank the address items */
+};
+
+static int protection_of(struct api_req *req, const char *atena, struct protection *p,
+                         struct kd_err *err)
+{
+    memset(p, 0, sizeof *p);
+    char today[11];
+    japan_today(req->now_ms, today);
+    /* The household the person lives in today (none once removed). */
+    struct record now;
+    struct kd_err ignored;
+    const char *setai = "";
+    if (residents_person_as_of(req->town, atena, today, 0, &now, req->arena, &ignored) == 0 &&
+        strcmp(now.status, "resident") == 0)
+        setai = now.setai;
+    if (supp_cover_of(req->town, atena, setai, today, &p->cover, req->arena, err) < 0)
+        return -1;
+    p->mask = (p->cover.person || p->cover.household) &&
+              !perm_allows(req->who->role, "residents", "suppressed");
+    return 0;
+}
+
+static void mask_address(struct addressee *r)
+{
+    r->postcode = r->address = r->katagaki = "";
+}
+
+static void write_protection(struct jw *w, const struct protection *p)
+{
+    jw_key(w, "suppression");
+    if (!p || (!p->cover.person && !p->cover.household)) {
+        jw_null(w);
+        return;
+    }
+    jw_obj(w);
+    jw_kbool(w, "person", p->cover.person);
+    jw_kbool(w, "household", p->cover.household);
+    jw_kint(w, "measure", p->cover.measure);
+    jw_kstr(w, "until", p->cover.until);
+    jw_kbool(w, "address_masked", p->mask);
+    jw_obj_end(w);
+}
+
 /* ---- writing ------------------------------------------------------------------------ */
 
 static void write_fields(struct jw *w, const struct addressee *r, bool show_mynumber)
@@ -180,6 +235,7 @@ enum { S_KANA, S_NAME, S_BIRTH, S_ATENA, S_CORP, S_KIND, S_MERGED, S_LIMIT, S_AF
 struct search_ctx {
     struct jw *w;
     int count;
+    int masked; /* hits whose address was blanked (抑止) */
     const char *last_key, *last_atena;
 };
 
@@ -198,7 +254,19 @@ static int write_hit(void *ctx, const struct addressee_hit *h)
     jw_kstr(w, "corp_number", h->corp_number);
     jw_kstr(w, "register_status", h->register_status[0] ? h->register_status : NULL);
     jw_kstr(w, "merged_into", h->merged_into[0] ? h->merged_into : NULL);
+    jw_key(w, "suppression");
+    if (h->suppressed_person || h->suppressed_household) {
+        jw_obj(w);
+        jw_kbool(w, "person", h->suppressed_person);
+        jw_kbool(w, "household", h->suppressed_household);
+        jw_kint(w, "measure", h->suppression);
+        jw_kbool(w, "address_masked", h->address_masked);
+        jw_obj_end(w);
+    } else {
+        jw_null(w);
+    }
     jw_obj_end(w);
+    c->masked += h->address_masked;
     c->count++;
     c->last_key = h->key;
     c->last_atena = h->atena;
@@ -287,7 +355,8 @@ int addressees_api_search(struct api_req *req, struct api_out *out, struct kd_er
 
     if (store_begin_read(req->town, err) < 0)
         return -1;
-    struct search_ctx c = {api_reply(out, 200), 0, NULL, NULL};
+    q.see_suppressed = perm_allows(req->who->role, "residents", "suppressed");
+    struct search_ctx c = {api_reply(out, 200), 0, 0, NULL, NULL};
     jw_obj(c.w);
     jw_key(c.w, "items");
     jw_arr(c.w);
@@ -312,12 +381,15 @@ int addressees_api_search(struct api_req *req, struct api_out *out, struct kd_er
     jw_obj_end(c.w);
     /* A search shows many addressees at once: the criteria are audited. */
     char detail[240];
-    snprintf(detail, sizeof detail, "search:%s%s%s%s%s%s%s%s%s%s kind=%s%s: %d found",
+    char masked[48] = "";
+    if (c.masked)
+        snprintf(masked, sizeof masked, " (%d with the address withheld: 支援措置)", c.masked);
+    snprintf(detail, sizeof detail, "search:%s%s%s%s%s%s%s%s%s%s kind=%s%s: %d found%s",
              q.kana ? " kana=" : "", q.kana ? q.kana : "", q.name ? " name=" : "",
              q.name ? q.name : "", q.birth ? " birth=" : "", q.birth ? q.birth : "",
              q.atena ? " atena=" : "", q.atena ? q.atena : "",
              q.corp_number ? " corp_number=" : "", q.corp_number ? q.corp_number : "", q.kind,
-             q.merged ? " merged=include" : "", c.count);
+             q.merged ? " merged=include" : "", c.count, masked);
     return api_audit(req, "addressee.search", "ok", NULL, detail, err);
 }
 
@@ -354,6 +426,7 @@ int addressees_api_create(struct api_req *req, struct api_out *out, struct kd_er
     jw_kstr(w, "requested", r.atena);
     write_fields(w, &r, false);
     jw_knull(w, "register_status");
+    write_protection(w, NULL);
     jw_key(w, "merged_via");
     jw_arr(w);
     jw_arr_end(w);
@@ -390,6 +463,7 @@ int addressees_api_change(struct api_req *req, struct api_out *out, struct kd_er
     jw_kstr(w, "requested", atena);
     write_fields(w, &r, false);
     jw_knull(w, "register_status");
+    write_protection(w, NULL);
     jw_obj_end(w);
     return 0;
 }
@@ -448,11 +522,16 @@ int addressees_api_get(struct api_req *req, struct api_out *out, struct kd_err *
         return -1;
     struct addressee r;
     const char *status = NULL, *removal_date = "";
+    struct protection prot, *protected = NULL;
     if (strcmp(kind, "resident") == 0) {
         struct record rec;
-        if (residents_person_as_of(req->town, atena, date, known, &rec, req->arena, err) < 0)
+        if (residents_person_as_of(req->town, atena, date, known, &rec, req->arena, err) < 0 ||
+            protection_of(req, atena, &prot, err) < 0)
             return -1;
+        protected = &prot;
         from_record(&rec, &r);
+        if (prot.mask)
+            mask_address(&r);
         status = rec.status;
         removal_date = rec.removal_date;
         /* A 転出 dated ahead: still a resident today. */
@@ -473,6 +552,7 @@ int addressees_api_get(struct api_req *req, struct api_out *out, struct kd_err *
     jw_kstr(w, "register_status", status);
     if (status)
         jw_kstr(w, "removal_date", removal_date);
+    write_protection(w, protected);
     jw_key(w, "merged_via");
     jw_arr(w);
     for (int i = 0; i < route.hops; i++)
@@ -488,15 +568,19 @@ int addressees_api_get(struct api_req *req, struct api_out *out, struct kd_err *
     if (store_commit(req->town, err) < 0)
         return -1;
 
-    char detail[160];
-    snprintf(detail, sizeof detail, "as of %s%s%s%s%s%s", date, known ? " as then known" : "",
+    char detail[200], supp[64] = "";
+    if (protected && (prot.cover.person || prot.cover.household))
+        snprintf(supp, sizeof supp, "; 支援措置 %lld: address %s", (long long)prot.cover.measure,
+                 prot.mask ? "withheld" : "shown");
+    snprintf(detail, sizeof detail, "as of %s%s%s%s%s%s%s", date, known ? " as then known" : "",
              route.hops ? "; requested " : "", route.hops ? requested : "",
-             route.hops ? " (merged)" : "", asked ? "; 個人番号 shown" : "");
+             route.hops ? " (merged)" : "", asked ? "; 個人番号 shown" : "", supp);
     return api_audit(req, "addressee.read", "ok", atena, detail, err);
 }
 
 struct history_ctx {
     struct jw *w;
+    const struct protection *prot; /* a resident's, or NULL */
 };
 
 static int write_version(void *ctx, const struct addressee_version *v)
@@ -519,9 +603,13 @@ static int write_version(void *ctx, const struct addressee_version *v)
 /* The register's snapshots of a resident, as addressee versions. */
 static int write_resident_version(void *ctx, const struct version_info *v)
 {
-    struct jw *w = ((struct history_ctx *)ctx)->w;
+    struct history_ctx *c = ctx;
+    struct jw *w = c->w;
     struct addressee r;
     from_record(&v->r, &r);
+    /* Earlier addresses too: one of them may be the protected one. */
+    if (c->prot && c->prot->mask)
+        mask_address(&r);
     const struct idou_kind *k = idou_kind_find(v->idou_kind);
     jw_obj(w);
     jw_kstr(w, "event", v->idou_kind);
@@ -560,15 +648,20 @@ int addressees_api_history(struct api_req *req, struct api_out *out, struct kd_e
     if (addressee_kind_of(req->town, atena, &kind, req->arena, err) < 0 ||
         addressee_resolve(req->town, atena, 0, &route, req->arena, err) < 0)
         return -1;
-    struct history_ctx c = {api_reply(out, 200)};
+    struct protection prot;
+    bool resident = strcmp(kind, "resident") == 0;
+    if (resident && protection_of(req, atena, &prot, err) < 0)
+        return -1;
+    struct history_ctx c = {api_reply(out, 200), resident ? &prot : NULL};
     jw_obj(c.w);
     jw_kstr(c.w, "atena", atena);
     jw_kstr(c.w, "kind", kind);
     jw_kstr(c.w, "kind_label", addressee_kind_label(kind));
     jw_kstr(c.w, "merged_into", route.hops ? route.atena : NULL);
+    write_protection(c.w, c.prot);
     jw_key(c.w, "versions");
     jw_arr(c.w);
-    int n = strcmp(kind, "resident") == 0
+    int n = resident
                 ? residents_person_history(req->town, atena, write_resident_version, &c,
                                            req->arena, err)
                 : addressee_history(req->town, atena, write_version, &c, req->arena, err);
@@ -584,7 +677,11 @@ int addressees_api_history(struct api_req *req, struct api_out *out, struct kd_e
     jw_obj_end(c.w);
     if (store_commit(req->town, err) < 0)
         return -1;
-    return api_audit(req, "addressee.history", "ok", atena, "", err);
+    char detail[64] = "";
+    if (resident && (prot.cover.person || prot.cover.household))
+        snprintf(detail, sizeof detail, "支援措置 %lld: addresses %s", (long long)prot.cover.measure,
+                 prot.mask ? "withheld" : "shown");
+    return api_audit(req, "addressee.history", "ok", atena, detail, err);
 }
 
 /* ---- merge and undo -------------------------------------------------------------------- */

@@ -38,6 +38,9 @@ struct resident_ctx {
 static int keep_resident(void *ctx, const struct search_hit *s)
 {
     struct resident_ctx *c = ctx;
+    /* Only a search by address leaves hits out; this one has none. */
+    if (s->omitted)
+        return 0;
     struct addressee_hit h = {
         .atena = s->atena,
         .kind = "resident",
@@ -49,6 +52,10 @@ static int keep_resident(void *ctx, const struct search_hit *s)
         .register_status = s->status,
         .merged_into = "",
         .key = s->key,
+        .suppressed_person = s->suppressed_person,
+        .suppressed_household = s->suppressed_household,
+        .address_masked = s->address_masked,
+        .suppression = s->suppression,
     };
     return keep(c->l, &h, c->err);
 }
@@ -195,6 +202,7 @@ int addressee_search(struct store *town, const struct addressee_query *q, addres
             .limit = q->limit,
             .after_key = q->after_key,
             .after_atena = q->after_atena,
+            .see_suppressed = q->see_suppressed,
         };
         struct resident_ctx rc = {&theirs, err};
         if (residents_search(town, &rq, keep_resident, &rc, a, err) < 0)

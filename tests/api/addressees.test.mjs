@@ -458,6 +458,51 @@ test('what cannot be merged is refused with the reason', async () => {
   assertError(await clerk.post('/api/v1/addressee-merges', { absorbed: corp.atena, survivor: c1.atena }), 400, 'missing_field', 'reason');
 });
 
+test('抑止: a protected resident\'s address is withheld in the search, the record and its history, through merges too', async () => {
+  const supervisor = await k.as(A, 'residents_supervisor');
+  const r = await clerk.post('/api/v1/residents/idou', {
+    kind: 'kokunai_tennyu', idou_date: '2022-04-01',
+    changes: { postcode: '3770424', address: '群馬県吾妻郡中之条町大字中之条町3000番地', katagaki: '秘匿荘1号', prev_address: '東京都' },
+    persons: [{ kind: 'japanese', shimei: '保護 花子', shimei_kana: 'ホゴ ハナコ', birth: '1990-01-01', sex: 2, zokugara: '世帯主' }],
+  });
+  assert.equal(r.status, 201, r.text);
+  const [hanako] = r.json.atena;
+  const m = await clerk.post('/api/v1/suppressions', { category: 'dv', reason: '相手方からの追跡', confirmer_kind: 'police',
+    confirmer: '中之条警察署', confirmed_on: '2025-01-01', applicant: hanako });
+  assert.equal(m.status, 201, m.text);
+  // A 住登外 record of the same person, merged into her number.
+  const old = await made(tax, { kind: 'nonresident', name: '保護 花子', name_kana: 'ホゴ ハナコ', address: '東京都新宿区1番' });
+  assert.equal((await merge(old.atena, hanako)).status, 201);
+  for (const c of [tax, welfare, clerk]) {
+    const hit = (await c.get('/api/v1/addressees?kana=ほご はなこ')).json.items.find((h) => h.atena === hanako);
+    assert.equal(hit.address, '', 'the search withholds the address');
+    assert.equal(hit.suppression.person, true);
+    assert.equal(hit.suppression.address_masked, true);
+    for (const number of [hanako, old.atena]) {
+      const rec = (await c.get(`/api/v1/addressees/${number}`)).json;
+      assert.equal(rec.atena, hanako);
+      assert.equal(rec.name, '保護 花子', 'who it is stays visible');
+      assert.deepEqual([rec.postcode, rec.address, rec.katagaki], ['', '', '']);
+      assert.equal(rec.suppression.address_masked, true);
+    }
+    const h = (await c.get(`/api/v1/addressees/${hanako}/history`)).json;
+    assert.ok(h.versions.every((v) => v.record.address === ''), 'earlier addresses too');
+    assert.equal(h.suppression.person, true);
+  }
+  // The 住民記録責任者 sees it.
+  const rec = (await supervisor.get(`/api/v1/addressees/${hanako}`)).json;
+  assert.equal(rec.address, '群馬県吾妻郡中之条町大字中之条町3000番地');
+  assert.equal(rec.suppression.address_masked, false);
+  const hit = (await supervisor.get('/api/v1/addressees?kana=ほご はなこ')).json.items.find((x) => x.atena === hanako);
+  assert.equal(hit.address, '群馬県吾妻郡中之条町大字中之条町3000番地');
+  // The audit says what was withheld, never the address.
+  const log = await audit(`subject=${hanako}&action=addressee.read`);
+  assert.ok(log.some((e) => /支援措置 \d+: address withheld/.test(e.detail)), JSON.stringify(log));
+  assert.ok(!JSON.stringify(log).includes('3000番地'));
+  // Someone not protected shows no suppression.
+  assert.equal((await tax.get(`/api/v1/addressees/${resident}`)).json.suppression, null);
+});
+
 test('roles without the addressee base and other towns see nothing', async () => {
   const p = await made(clerk, { kind: 'nonresident', name: '町外 太郎', address: '長野県軽井沢町1番' });
   for (const c of [auditor, admin]) {

@@ -276,6 +276,32 @@ test('a resident\'s 宛名照会 leads to the register; a tax clerk may not merg
   await taxPage.close();
 });
 
+test('抑止: a protected resident is found and shown with the address withheld and the notice', async () => {
+  const r = await clerk.post('/api/v1/residents/idou', {
+    kind: 'kokunai_tennyu', idou_date: '2024-04-01',
+    changes: { postcode: '3770424', address: '群馬県吾妻郡中之条町大字中之条町3000番地', prev_address: '東京都' },
+    persons: [{ kind: 'japanese', shimei: '保護 花子', shimei_kana: 'ホゴ ハナコ', birth: '1990-01-01', sex: 2, zokugara: '世帯主' }],
+  });
+  const [hanako] = r.json.atena;
+  const m = await clerk.post('/api/v1/suppressions', { category: 'dv', reason: '追跡', confirmer_kind: 'police',
+    confirmer: '中之条警察署', confirmed_on: '2025-01-01', applicant: hanako });
+  assert.equal(m.status, 201, m.text);
+  await page.goto(k.base + '/#/atena/search');
+  const form = page.locator('form.filter-form');
+  await page.getByRole('button', { name: '条件をクリア' }).click();
+  await form.locator('[data-field="kana"]').fill('ほご');
+  await form.locator('[data-field="kana"]').press('Enter');
+  const row = page.locator(`table.atena-results tr[data-atena="${hanako}"]`);
+  await row.waitFor();
+  assert.match(await row.textContent(), /支援措置のため表示しません/);
+  assert.ok(!(await row.textContent()).includes('3000番地'));
+  await row.click();
+  await page.locator('.suppression-note').waitFor();
+  assert.match(await page.locator('.suppression-note').textContent(), /支援措置.*住所は表示されません/);
+  assert.match(await item('address').textContent(), /支援措置のため表示しません/);
+  assert.ok(!(await page.locator('main').textContent()).includes('3000番地'), 'not in the history either');
+});
+
 test('no page errors and no CSP violations', () => {
   assert.deepEqual(problems, []);
 });

@@ -80,6 +80,11 @@ function stateText(x) {
   return '';
 }
 
+// 抑止: a resident under a support measure (or in the household of one).
+function suppressionBadge(x) {
+  return x.suppression ? h('span', { class: 'status status-warn', dataset: { suppression: String(x.suppression.measure) }, text: '支援措置' }) : null;
+}
+
 // ---- 宛名検索 --------------------------------------------------------------------
 
 const PAGE = 20;
@@ -151,8 +156,8 @@ export async function searchScreen(ctx) {
   h('td', { class: 'name-cell' }, h('a', { href: '#' + viewPath(x.atena), tabindex: '-1', text: x.name })),
   h('td', { text: x.name_kana }),
   h('td', { class: 'nowrap' }, dateCell(x.birth)),
-  h('td', { text: x.address }),
-  h('td', { text: stateText(x) }));
+  h('td', {}, x.suppression?.address_masked ? h('span', { class: 'none', text: '（支援措置のため表示しません）' }) : x.address),
+  h('td', {}, stateText(x), x.suppression ? [' ', suppressionBadge(x)] : null));
 
   function show(r, append) {
     if (!append) { clear(tbody); shown = 0; }
@@ -301,7 +306,7 @@ function recordGroups(r, mynumberCell) {
     ]),
     group(corp ? '本店所在地' : '住所', [
       ['郵便番号', postcodeText(r.postcode), 'postcode'],
-      [corp ? '本店所在地' : '住所', r.address, 'address'],
+      [corp ? '本店所在地' : '住所', r.suppression?.address_masked ? h('span', { class: 'none', text: '（支援措置のため表示しません）' }) : r.address, 'address'],
       ['方書', r.katagaki, 'katagaki'],
     ], 'wide'),
     group('番号', [
@@ -392,6 +397,11 @@ export async function viewScreen(ctx) {
         h('p', {}, `宛名番号 ${r.requested} は、宛名番号 `, h('a', { href: '#' + viewPath(r.atena), class: 'mono' }, r.atena),
           ` に統合されています（${r.merged_via.map((m) => `統合番号 ${m.id}`).join('、')}、${formatDateTime(last.merged_at)}）。以下は統合先の記録です。`),
         h('p', { class: 'small' }, '統合前の記録は下の履歴で見られます。')));
+    }
+    if (r.suppression) {
+      mergedNote.append(h('div', { class: 'panel panel-info suppression-note', role: 'note', dataset: { state: 'suppressed' } },
+        h('p', { text: `${r.suppression.person ? 'この方は' : 'この方の世帯の方が'}支援措置（DV等支援措置、措置番号 ${r.suppression.measure}）の対象です。`
+          + (r.suppression.address_masked ? '住所は表示されません。' : '住所の取扱いに注意してください。') })));
     }
     if (r.absorbed.length) {
       mergedNote.append(h('p', { class: 'absorbed-note' }, 'この宛名に統合された宛名番号：',
