@@ -79,8 +79,10 @@ struct maintenance *maintenance_start(struct catalog *cat);
 void maintenance_stop(struct maintenance *m);
 
 /* `kyodo residents milestones`: publishes through `through` (ISO; NULL:
- * today in Japan) for one town, or every active town when tenant is NULL. */
-int cli_milestones(struct catalog *cat, const char *tenant, const char *through);
+ * today in Japan; never after it), from `from` (NULL: where each town left
+ * off), for one town, or every active town when tenant is NULL. */
+int cli_milestones(struct catalog *cat, const char *tenant, const char *from,
+                   const char *through);
 
 int cmd_serve(int argc, char **argv);
 int cmd_tenant(int argc, char **argv);

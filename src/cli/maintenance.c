@@ -22,6 +22,7 @@
 
 struct daily_ctx {
     struct catalog *cat;
+    const char *from;    /* ISO date, or NULL: from where the town left off */
     const char *through; /* ISO date */
     const char *only;    /* a town code, or NULL for every active town */
     int64_t now_ms;
@@ -38,7 +39,7 @@ static int daily_town(void *p, const struct tenant *t)
     kd_err_clear(&err);
     struct store *town = catalog_town(c->cat, t->code, &err);
     int n = 0;
-    if (!town || residents_publish_milestones(town, c->through, c->now_ms, &n, &err) < 0) {
+    if (!town || residents_publish_milestones(town, c->from, c->through, c->now_ms, &n, &err) < 0) {
         struct logline l;
         logline_begin(&l, LOG_ERROR, "age milestones not published");
         logline_str(&l, "tenant", t->code);
@@ -65,12 +66,12 @@ static int daily_town(void *p, const struct tenant *t)
 }
 
 /* Runs the daily work for every active town (or `only`) through `through`. */
-static int run_daily(struct catalog *cat, const char *through, const char *only, bool print,
-                     int *failed)
+static int run_daily(struct catalog *cat, const char *from, const char *through,
+                     const char *only, bool print, int *failed)
 {
     struct kd_err err;
     kd_err_clear(&err);
-    struct daily_ctx c = {cat, through, only, clock_now_ms(), 0, 0, print};
+    struct daily_ctx c = {cat, from, through, only, clock_now_ms(), 0, 0, print};
     struct store *ctl = catalog_control(cat, &err);
     if (!ctl || tenant_list(ctl, daily_town, &c, &err) < 0) {
         if (print)
@@ -100,7 +101,7 @@ static void *maintain(void *arg)
         date_format_iso(date_today_japan(clock_now_ms()), today);
         if (strcmp(today, done) != 0) {
             int failed = 0;
-            if (run_daily(m->cat, today, NULL, false, &failed) == 0 && failed == 0)
+            if (run_daily(m->cat, NULL, today, NULL, false, &failed) == 0 && failed == 0)
                 memcpy(done, today, sizeof done);
         }
         pthread_mutex_lock(&m->lock);
@@ -152,15 +153,21 @@ void maintenance_stop(struct maintenance *m)
 
 /* ---- kyodo residents milestones ------------------------------------------------ */
 
-int cli_milestones(struct catalog *cat, const char *tenant, const char *through)
+int cli_milestones(struct catalog *cat, const char *tenant, const char *from,
+                   const char *through)
 {
     char today[DATE_ISO_LEN];
-    if (!through) {
-        date_format_iso(date_today_japan(clock_now_ms()), today);
+    date_format_iso(date_today_japan(clock_now_ms()), today);
+    if (!through)
         through = today;
+    /* A milestone is published once the day has come: the person may move
+     * away or die before it. (ISO dates compare as text.) */
+    if (strcmp(through, today) > 0) {
+        fprintf(stderr, "kyodo: --through: %s is after today (%s)\n", through, today);
+        return CLI_ERROR;
     }
     int failed = 0;
-    if (run_daily(cat, through, tenant, true, &failed) < 0)
+    if (run_daily(cat, from, through, tenant, true, &failed) < 0)
         return CLI_ERROR;
     return failed ? CLI_ERROR : CLI_OK;
 }

@@ -678,6 +678,10 @@ static int write_event(void *ctx, const struct feed_event *e)
     jw_kstr(w, "kind", e->kind);
     jw_kstr(w, "label", e->label);
     jw_kstr(w, "class", e->cls);
+    if (e->age)
+        jw_kint(w, "age", e->age);
+    else
+        jw_kint(w, "idou_id", e->idou_id);
     jw_kstr(w, "idou_date", e->idou_date);
     jw_kstr(w, "recorded_at", e->recorded_at);
     if (e->cancels[0])

@@ -168,13 +168,16 @@ static const char SQL_SET_PROGRESS[] =
     "INSERT INTO milestone_progress (id, through) VALUES (1, ?1)"
     " ON CONFLICT (id) DO UPDATE SET through = excluded.through";
 
-int residents_publish_milestones(struct store *town, const char *through, int64_t now_ms,
-                                 int *published, struct kd_err *err)
+int residents_publish_milestones(struct store *town, const char *from, const char *through,
+                                 int64_t now_ms, int *published, struct kd_err *err)
 {
     *published = 0;
-    struct date last;
-    if (date_parse_iso(through, strlen(through), "through", &last, err) < 0)
+    struct date last, next = {0, 0, 0};
+    if (date_parse_iso(through, strlen(through), "through", &last, err) < 0 ||
+        (from && date_parse_iso(from, strlen(from), "from", &next, err) < 0))
         return -1;
+    if (from && date_cmp(next, last) > 0)
+        return kd_fail(err, KD_INVALID_VALUE, "from", "from is after through");
     struct arena a;
     arena_init(&a, NULL, 0, (size_t)64 << 20);
     int ages[MAX_AGES], nages;
@@ -193,13 +196,17 @@ int residents_publish_milestones(struct store *town, const char *through, int64_
         }
         struct store_stmt *st = store_prepare(town, SQL_PROGRESS, err);
         enum store_step s = st ? store_step(st, err) : STORE_ERROR;
-        struct date day = last;
+        struct date day = last, done = {0, 0, 0};
         if (s == STORE_ROW) {
             size_t len;
             const char *t = store_col_text(st, 0, &len);
-            struct date done;
             if (date_parse_iso(t, len, "milestone_progress", &done, err) < 0 ||
                 date_add_days(done, 1, &day, err) < 0)
+                s = STORE_ERROR;
+        }
+        if (from) {
+            day = next; /* the days asked for, whatever was done before */
+            if (date_add_days(next, 1, &next, err) < 0)
                 s = STORE_ERROR;
         }
         if (st)
@@ -221,6 +228,9 @@ int residents_publish_milestones(struct store *town, const char *through, int64_
             rc = -1;
             break;
         }
+        /* Progress only moves forward. */
+        if (done.y && date_cmp(day, done) < 0)
+            date_format_iso(done, day_iso);
         store_bind_str(st, 1, day_iso);
         s = store_step(st, err);
         store_reset(st);

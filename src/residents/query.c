@@ -132,9 +132,13 @@ int residents_household_as_of(struct store *town, const char *setai, const char 
 }
 
 static const char SQL_FEED[] =
-    "SELECT i.id, i.kind, i.idou_date, i.recorded_at, coalesce(i.target, 0),"
-    " (SELECT group_concat(atena, ' ') FROM idou_subjects s WHERE s.idou_id = i.id)"
-    " FROM idou i WHERE i.id > ? ORDER BY i.id LIMIT ?";
+    "SELECT e.id, coalesce(i.kind, ''), e.on_date, e.recorded_at, coalesce(i.target, 0),"
+    " CASE WHEN e.source = 'idou'"
+    "  THEN (SELECT group_concat(atena, ' ') FROM idou_subjects s WHERE s.idou_id = i.id)"
+    "  ELSE e.atena END,"
+    " coalesce(e.age, 0), coalesce(e.idou_id, 0)"
+    " FROM register_events e LEFT JOIN idou i ON i.id = e.idou_id"
+    " WHERE e.id > ? ORDER BY e.id LIMIT ?";
 
 int residents_feed(struct store *town, int64_t after, int limit, feed_fn each, void *ctx,
                    struct arena *a, struct kd_err *err)
@@ -149,10 +153,12 @@ int residents_feed(struct store *town, int64_t after, int limit, feed_fn each, v
     while ((rc = store_step(st, err)) == STORE_ROW) {
         struct feed_event e = {0};
         e.id = store_col_i64(st, 0);
+        e.age = (int)store_col_i64(st, 6);
+        e.idou_id = store_col_i64(st, 7);
         const struct idou_kind *k = idou_kind_find(store_col_text(st, 1, NULL));
-        e.kind = k ? k->code : "";
-        e.label = k ? k->label : "";
-        e.cls = k ? idou_class_label(k->cls) : "";
+        e.kind = e.age ? "nenrei_toutatsu" : k ? k->code : "";
+        e.label = e.age ? "年齢到達" : k ? k->label : "";
+        e.cls = e.age ? "年齢到達" : k ? idou_class_label(k->cls) : "";
         size_t n;
         const char *t = store_col_text(st, 2, &n);
         e.idou_date = arena_strndup(a, t, n);

@@ -166,11 +166,15 @@ int residents_search(struct store *town, const struct search_query *q, hit_fn ea
                      struct arena *a, struct kd_err *err);
 
 /* The event feed: events with id > after, oldest first, at most limit. */
+/* A register event: a 異動, or an age milestone (kind "nenrei_toutatsu",
+ * age set, idou_date the day the age is reached, idou_id 0). */
 struct feed_event {
     int64_t id;
+    int64_t idou_id;
     const char *kind, *label, *cls;
     const char *idou_date, *recorded_at;
     const char *cancels; /* "" or the cancelled event's id */
+    int age;             /* 0 for a 異動 */
     int count;
     const char **atena;
 };
@@ -215,9 +219,12 @@ int residents_milestone_ages(struct store *town, int *ages, int *n, struct arena
 
 /* Publishes every milestone from the day after the last day done up to
  * `through` (ISO; the first run does `through` only), one write transaction
- * per day. *published counts the events made. */
-int residents_publish_milestones(struct store *town, const char *through, int64_t now_ms,
-                                 int *published, struct kd_err *err);
+ * per day. With `from` (ISO, or NULL), starts there instead: days done
+ * before are looked at again, and what was missed then (a 転入 recorded
+ * late, backdated) is published now; nothing is published twice. *published
+ * counts the events made. */
+int residents_publish_milestones(struct store *town, const char *from, const char *through,
+                                 int64_t now_ms, int *published, struct kd_err *err);
 
 /* Makes the search keys that people indexed by an older version lack (after
  * a migration added a kind of key). Idempotent; *done says how many people

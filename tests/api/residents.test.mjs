@@ -371,10 +371,53 @@ test('the feed: every event in order, cancellations name their target, readers a
   assert.deepEqual(page.items.map((e) => e.id), [all.items[4].id, all.items[5].id]);
   assert.equal(page.next_after, all.items[5].id);
   assert.ok(all.items.some((e) => e.kind === 'torikeshi' && e.cancels));
-  assert.ok(all.items.every((e) => ['記載', '消除', '修正'].includes(e.class)));
+  assert.ok(all.items.every((e) => ['記載', '消除', '修正', '年齢到達'].includes(e.class)));
+  assert.ok(all.items.every((e) => e.kind === 'nenrei_toutatsu' ? e.age > 0 : e.idou_id > 0));
   assertError(await auditor.get('/api/v1/events'), 403, 'forbidden');
   const log = (await auditor.get('/api/v1/audit?action=events.read&limit=5')).json.items;
   assert.equal(log[0].user, 'tax-clerk');
+});
+
+test('age milestones join the feed: reaching 18 today (the day before the birthday), once', async () => {
+  // Today in Japan, and the birth date that reaches 18 on it.
+  const today = new Date(Date.now() + 9 * 3600e3).toISOString().slice(0, 10);
+  const iso = (t) => new Date(t).toISOString().slice(0, 10);
+  // Age n is reached the day before the n-th birthday; born 02-29, on 02-28.
+  const reaches = (b, n) => {
+    const [y, m, d] = b.split('-').map(Number);
+    const anniversary = Date.UTC(y + n, m - 1, d);
+    if (new Date(anniversary).getUTCDate() !== d) return iso(Date.UTC(y + n, 1, 28));
+    return iso(anniversary - 86400e3);
+  };
+  const around = Date.parse(`${Number(today.slice(0, 4)) - 18}${today.slice(4)}`);
+  const birth = [-2, -1, 0, 1, 2, 3].map((k) => iso(around + k * 86400e3)).find((b) => reaches(b, 18) === today);
+  assert.ok(birth);
+  const r = await idou({ kind: 'kokunai_tennyu', idou_date: today, changes: ADDR3,
+    persons: [{ kind: 'japanese', shimei: '成人 達', shimei_kana: 'セイジン タツ', birth, sex: 1, zokugara: '世帯主' }] });
+  assert.equal(r.status, 201, r.text);
+  const who = r.json.atena[0];
+  const before = (await tax.get('/api/v1/events?limit=1000')).json.items;
+  const last = before[before.length - 1].id;
+  assert.ok(!before.some((e) => e.kind === 'nenrei_toutatsu' && e.atena[0] === who));
+  // The server did today's milestones when it started, before this 転入:
+  // looking at today again finds the newcomer.
+  const run = k.cli(['residents', 'milestones', '--tenant', A, '--from', today]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, new RegExp(`^${A} 中之条町: \\d+ age milestones published through ${today}`, 'm'));
+  const after = (await tax.get(`/api/v1/events?after=${last}`)).json.items;
+  const m = after.filter((e) => e.kind === 'nenrei_toutatsu' && e.atena[0] === who);
+  assert.equal(m.length, 1, JSON.stringify(after));
+  assert.equal(m[0].age, 18);
+  assert.equal(m[0].idou_date, today);
+  assert.equal(m[0].label, '年齢到達');
+  assert.ok(m[0].id > last);
+  // Once only; never ahead of the day.
+  assert.equal(k.cli(['residents', 'milestones', '--tenant', A, '--from', today]).status, 0);
+  assert.equal((await tax.get(`/api/v1/events?after=${last}`)).json.items.filter((e) => e.atena[0] === who &&
+    e.kind === 'nenrei_toutatsu').length, 1);
+  const ahead = k.cli(['residents', 'milestones', '--tenant', A, '--through', '2999-01-01']);
+  assert.equal(ahead.status, 2);
+  assert.match(ahead.stderr, /--through: 2999-01-01 is after today/);
 });
 
 test('every write and read of a person is in the audit log under their 宛名番号', async () => {
