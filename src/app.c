@@ -13,6 +13,7 @@
 #include "residents/certificate_store.h"
 #include "residents/residents.h"
 #include "residents/suppression.h"
+#include "seals/seals.h"
 
 #include <stdio.h>
 
@@ -20,7 +21,8 @@ static const struct store_schema *const control[] = {&tenant_schema, &user_schem
                                                       &session_schema, &consortium_schema};
 static const struct store_schema *const town[] = {&audit_schema, &settings_schema,
                                                    &residents_schema, &certificates_schema,
-                                                   &addressees_schema, &suppression_schema};
+                                                   &addressees_schema, &suppression_schema,
+                                                   &seals_schema};
 
 const struct catalog_schemas app_schemas = {control, sizeof control / sizeof control[0], town,
                                             sizeof town / sizeof town[0]};
@@ -52,6 +54,12 @@ static int migrate_town(void *p, const struct tenant *t)
 
 struct catalog *app_open(const struct config *cfg, struct kd_err *err)
 {
+    /* Modules that react to the register's 異動 subscribe before any
+     * thread records one. */
+    if (seals_init() < 0) {
+        kd_fail(err, KD_INTERNAL, NULL, "the seal register cannot subscribe to 異動");
+        return NULL;
+    }
     struct catalog *cat = catalog_open(cfg->data_dir, &app_schemas, err);
     if (!cat)
         return NULL;

@@ -12,6 +12,7 @@
 #include "residents/certificate_api.h"
 #include "residents/residents_api.h"
 #include "residents/suppression_api.h"
+#include "seals/seals_api.h"
 
 #define V1 "/api/v1"
 
@@ -107,6 +108,23 @@ const struct api_route api_routes[] = {
      "宛名統合"},
     {{"POST", V1 "/addressee-merges/{id}/undo"}, addressees_api_unmerge, "addressees", "merge",
      0, "宛名統合の取消し"},
+    /* 印鑑登録 (src/seals): the 原票, the card, 廃止, 印鑑登録証明書. */
+    {{"GET", V1 "/seals"}, seals_api_list, "seals", "read", API_QUERY, "印鑑登録照会"},
+    {{"POST", V1 "/seals"}, seals_api_register, "seals", "write", 0, "印鑑登録"},
+    {{"GET", V1 "/seals/{id}"}, seals_api_get, "seals", "read", 0, "印鑑登録照会"},
+    {{"GET", V1 "/seals/{id}/image"}, seals_api_image, "seals", "read", 0, "印鑑登録照会"},
+    {{"POST", V1 "/seals/{id}/card"}, seals_api_reissue, "seals", "write", 0,
+     "印鑑登録証の再交付"},
+    {{"POST", V1 "/seals/{id}/card-loss"}, seals_api_card_loss, "seals", "write", 0,
+     "印鑑登録証の亡失届"},
+    {{"POST", V1 "/seals/{id}/abolition"}, seals_api_abolish, "seals", "write", 0,
+     "印鑑登録の廃止"},
+    {{"POST", V1 "/seal-certificates"}, seals_api_certificate, "seals", "certificate", 0,
+     "印鑑登録証明書交付"},
+    {{"GET", V1 "/seal-certificates"}, seals_api_certificate_list, "seals", "read", API_QUERY,
+     "印鑑登録証明書交付履歴"},
+    {{"GET", V1 "/seal-certificates/{id}"}, seals_api_certificate_get, "seals", "read", 0,
+     "印鑑登録証明書交付履歴"},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

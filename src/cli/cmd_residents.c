@@ -9,6 +9,7 @@
 #include "base/date.h"
 #include "engine/tenant.h"
 #include "residents/synth.h"
+#include "seals/seal_synth.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -66,7 +67,23 @@ int cli_synthesize(struct catalog *cat, const struct tenant *t, int count, uint6
     char detail[160];
     snprintf(detail, sizeof detail, "synthetic residents: %d, %d 異動, seed %" PRIu64,
              st->residents, st->events, seed);
-    return cli_audit(cat, t->code, "residents.synthesize", detail, err);
+    if (cli_audit(cat, t->code, "residents.synthesize", detail, err) < 0)
+        return -1;
+    /* Their seals (印鑑登録): a share of those who could have registered. */
+    int64_t t0 = clock_mono_us();
+    struct seal_synth_options so = {.seed = seed, .start = start_s, .today = today_s,
+                                    .now_ms = now};
+    struct seal_synth_stats ss;
+    if (seals_synthesize(town, &so, &ss, err) < 0)
+        return -1;
+    fprintf(stderr,
+            "%s %s: %d seal registrations (%d in force, %d abolished, %d cards re-issued) "
+            "(%.1f s)\n",
+            t->code, t->name, ss.registered, ss.active, ss.abolished, ss.reissued,
+            (double)(clock_mono_us() - t0) / 1e6);
+    snprintf(detail, sizeof detail, "synthetic seal registrations: %d, seed %" PRIu64,
+             ss.registered, seed);
+    return cli_audit(cat, t->code, "seals.synthesize", detail, err);
 }
 
 static bool parse_int(const char *s, long lo, long hi, long *out)

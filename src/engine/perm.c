@@ -97,6 +97,11 @@ static const struct {
     /* Merging two 宛名番号 (and undoing it) changes where every 業務's
      * references lead: the custodian of the addressee base only. */
     {"addressees", "merge", RS},
+    /* 印鑑登録 (src/seals): its own rows, so that a window role can later
+     * issue 印鑑登録証明書 (certificate) without registering seals. */
+    {"seals", "read", RS},
+    {"seals", "write", RS},
+    {"seals", "certificate", RS},
     /* 個人番号 in clear, for a stated purpose (the request's X-Kyodo-Purpose);
      * otherwise it is masked. */
     {"mynumber", "read", RS},

@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startKyodo, assertError, operations, Client } from '../lib/harness.mjs';
+import { sealPng } from '../lib/seal_image.mjs';
 
 const A = '104213';
 let k, admin, admin2, operator, clerk, jim, otherId, usersBefore;
@@ -29,6 +30,11 @@ const OWNER = {
   'POST /api/v1/addressees/{atena}/changes': 'residents_clerk',
   'POST /api/v1/addressee-merges': 'residents_clerk',
   'POST /api/v1/addressee-merges/{id}/undo': 'residents_clerk',
+  'POST /api/v1/seals': 'residents_clerk',
+  'POST /api/v1/seals/{id}/card': 'residents_clerk',
+  'POST /api/v1/seals/{id}/card-loss': 'residents_clerk',
+  'POST /api/v1/seals/{id}/abolition': 'residents_clerk',
+  'POST /api/v1/seal-certificates': 'residents_clerk',
   'POST /api/v1/consortium/sheets': 'consortium_admin',
   'PATCH /api/v1/consortium/sheets/{id}': 'consortium_admin',
   'DELETE /api/v1/consortium/sheets/{id}': 'consortium_admin',
@@ -82,6 +88,11 @@ function sampleBody(key) {
       confirmer: '中之条警察署', confirmed_on: '2025-01-01', applicant: '9999999999' };
     case 'POST /api/v1/suppressions/{id}/requests': return { kind: 'lift', note: 'csrf' };
     case 'POST /api/v1/suppression-requests/{id}/decision': return { decision: 'approve' };
+    case 'POST /api/v1/seals': return { atena: '9999999999', image: sealPng().toString('base64'), verification: 'photo_id' };
+    case 'POST /api/v1/seals/{id}/card':
+    case 'POST /api/v1/seals/{id}/card-loss': return {};
+    case 'POST /api/v1/seals/{id}/abolition': return { reason: 'shinsei' };
+    case 'POST /api/v1/seal-certificates': return { card_number: '00000019', birth: '1980-01-01' };
     default: return undefined;
   }
 }
@@ -126,6 +137,9 @@ test('nothing was changed by the refused requests', async () => {
   assert.equal((await clerk.get('/api/v1/suppressions')).json.items.length, 0);
   // No addressee registered.
   assert.equal((await clerk.get('/api/v1/addressees?name=%E8%B6%8A%E6%A8%A9&kind=all')).json.items.length, 0);
+  // No seal registered, no 印鑑登録証明書 issued.
+  assert.equal((await clerk.get('/api/v1/seals')).json.items.length, 0);
+  assert.equal((await clerk.get('/api/v1/seal-certificates')).json.items.length, 0);
   // No consortium sheet stored.
   assert.equal((await jim.get('/api/v1/consortium/sheets')).json.items.length, 0);
   // Sessions still alive (DELETE /session and the password change did not run).
@@ -186,6 +200,8 @@ test('reads need no token', async () => {
     '/api/v1/suppressions/{id}': 'residents_clerk', '/api/v1/suppression-requests': 'residents_clerk',
     '/api/v1/addressees': 'residents_clerk', '/api/v1/addressees/{atena}': 'residents_clerk',
     '/api/v1/addressees/{atena}/history': 'residents_clerk',
+    '/api/v1/seals': 'residents_clerk', '/api/v1/seals/{id}': 'residents_clerk', '/api/v1/seals/{id}/image': 'residents_clerk',
+    '/api/v1/seal-certificates': 'residents_clerk', '/api/v1/seal-certificates/{id}': 'residents_clerk',
     '/api/v1/consortium/sheets': 'consortium_admin', '/api/v1/consortium/sheets/{id}': 'consortium_admin',
     '/api/v1/consortium/sheets/{id}/report.pdf': 'consortium_admin',
     '/api/v1/consortium/sheets/{id}/report.csv': 'consortium_admin',
@@ -209,9 +225,19 @@ test('reads need no token', async () => {
   const supp = await clerk.post('/api/v1/suppressions', { category: 'dv', reason: 'csrf test',
     confirmer_kind: 'police', confirmer: '中之条警察署', confirmed_on: '2025-01-01', applicant: other.json.atena[0] });
   assert.equal(supp.status, 201, supp.text);
+  // And a seal of the first person, with a 印鑑登録証明書.
+  const sealed = await clerk.post('/api/v1/seals', { atena: ids['{atena}'], image: sealPng().toString('base64'), verification: 'photo_id' });
+  assert.equal(sealed.status, 201, sealed.text);
+  const sealCert = await clerk.post('/api/v1/seal-certificates', { card_number: sealed.json.card.number, birth: '1990-01-01' });
+  assert.equal(sealCert.status, 201, sealCert.text);
+  const sealPaths = {
+    '/api/v1/seals/{id}': `/api/v1/seals/${sealed.json.id}`,
+    '/api/v1/seals/{id}/image': `/api/v1/seals/${sealed.json.id}/image`,
+    '/api/v1/seal-certificates/{id}': sealCert.headers.get('location'),
+  };
   for (const op of reads) {
     const c = readers[who[op.path] ?? 'admin'];
-    const path = (op.path === '/api/v1/certificates/{id}' ? `/api/v1/certificates/${certId}`
+    const path = sealPaths[op.path] ?? (op.path === '/api/v1/certificates/{id}' ? `/api/v1/certificates/${certId}`
       : op.path === '/api/v1/suppressions/{id}' ? `/api/v1/suppressions/${supp.json.id}`
       : op.path.startsWith('/api/v1/consortium/') ? op.path.replace('{id}', String(sheet.json.id))
         : concrete(op.path)).replace(/\{atena\}|\{setai\}/g, (m) => ids[m])

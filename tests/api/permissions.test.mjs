@@ -66,6 +66,16 @@ const TABLE = {
   'POST /api/v1/addressees/{atena}/changes': { roles: [...RESIDENTS, 'tax_clerk', 'welfare_clerk'], status: 400, code: 'missing_field' },
   'POST /api/v1/addressee-merges': { roles: RESIDENTS, status: 400, code: 'missing_field' },
   'POST /api/v1/addressee-merges/{id}/undo': { roles: RESIDENTS, status: 400, code: 'missing_field' },
+  'GET /api/v1/seals': { roles: RESIDENTS, status: 200 },
+  'POST /api/v1/seals': { roles: RESIDENTS, status: 400, code: 'missing_field' },
+  'GET /api/v1/seals/{id}': { roles: RESIDENTS, status: 404 },
+  'GET /api/v1/seals/{id}/image': { roles: RESIDENTS, status: 404 },
+  'POST /api/v1/seals/{id}/card': { roles: RESIDENTS, status: 404 },
+  'POST /api/v1/seals/{id}/card-loss': { roles: RESIDENTS, status: 404 },
+  'POST /api/v1/seals/{id}/abolition': { roles: RESIDENTS, status: 400, code: 'missing_field' },
+  'POST /api/v1/seal-certificates': { roles: RESIDENTS, status: 400, code: 'missing_field' },
+  'GET /api/v1/seal-certificates': { roles: RESIDENTS, status: 200 },
+  'GET /api/v1/seal-certificates/{id}': { roles: RESIDENTS, status: 404 },
 };
 
 const MENU = {

@@ -165,8 +165,8 @@ test('kyodo audit verify passes on the demo data and names the entry after one b
   const data = join(dir, 'demo');
   let r = kyodoCli(['audit', 'verify', '--all'], { dataDir: data });
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  // tenant.create, eight user.create, residents.synthesize
-  assert.equal((r.stdout.match(/audit chain intact: 10 entries/g) ?? []).length, 6, r.stdout);
+  // tenant.create, eight user.create, residents.synthesize, seals.synthesize
+  assert.equal((r.stdout.match(/audit chain intact: 11 entries/g) ?? []).length, 6, r.stdout);
 
   // Change one byte of entry 4's request id, directly in the file.
   const db = join(data, 'towns', '104264.db');
@@ -198,7 +198,7 @@ test('an anchor written down earlier catches entries cut from the end of the log
   let r = kyodoCli(['audit', 'verify', '--tenant', '104299'], { dataDir: data });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const head = /head (\d+:[0-9a-f]{64})/.exec(r.stdout)[1];
-  assert.match(head, /^10:/);
+  assert.match(head, /^11:/);
   r = kyodoCli(['audit', 'verify', '--tenant', '104299', '--anchor', head], { dataDir: data });
   assert.equal(r.status, 0, r.stdout);
   const db = join(data, 'towns', '104299.db');

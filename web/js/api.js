@@ -37,6 +37,7 @@ function utf8Bytes(text) {
 // Sends one request; resolves to the parsed JSON body (null for 204).
 // opts.body is sent as JSON; opts.query is an object of query parameters
 // (empty values are left out); opts.purpose is sent as X-Kyodo-Purpose;
+// opts.file takes a successful answer as a file (not JSON);
 // opts.expect401 marks requests whose 401 is an answer rather than an ended
 // session (sign-in, the first /me).
 export async function request(method, path, opts = {}) {
@@ -95,6 +96,12 @@ export async function request(method, path, opts = {}) {
     }
     throw err;
   }
+  // A file answer (a certificate's PDF): its bytes and where it was recorded.
+  if (opts.file) {
+    const disposition = res.headers.get('content-disposition') || '';
+    const m = /filename="([^"]+)"/.exec(disposition);
+    return { blob: await res.blob(), type, filename: m ? m[1] : 'download', location: res.headers.get('location') };
+  }
   // Sign-in, /me and the own password change all return a fresh token.
   if (data && typeof data.csrf_token === 'string') csrfToken = data.csrf_token;
   return data;
@@ -105,6 +112,8 @@ export const api = {
   // A read of personal data with a stated purpose (X-Kyodo-Purpose).
   getFor: (purpose, path, query) => request('GET', path, { query, purpose }),
   post: (path, body) => request('POST', path, { body }),
+  // A POST answered with a file: resolves to { blob, type, filename, location }.
+  postFile: (path, body) => request('POST', path, { body, file: true }),
   put: (path, body) => request('PUT', path, { body }),
   patch: (path, body) => request('PATCH', path, { body }),
   del: (path) => request('DELETE', path),
