@@ -96,8 +96,7 @@ test('the residents clerk enters a 申出; it waits for another user', async () 
   assert.ok(items.includes('支援措置'));
   assert.ok(!items.includes('支援措置の承認'), 'the clerk has no approval queue');
   await page.locator('nav.menu a', { hasText: '支援措置' }).click();
-  await page.locator('main h1', { hasText: '支援措置' }).waitFor();
-  assert.match(await page.locator('main .count').textContent(), /支援措置はありません/);
+  await page.locator('main .count', { hasText: '支援措置はありません' }).waitFor();
   await page.getByRole('link', { name: '新しい申出を受け付ける' }).click();
   await page.locator('main h1', { hasText: '支援措置の申出' }).waitFor();
 
@@ -127,6 +126,7 @@ test('the residents clerk enters a 申出; it waits for another user', async () 
   await field('joint').fill(people.ichika);
   await page.getByRole('button', { name: /申出を登録する/ }).click();
   await page.locator('main h1', { hasText: /支援措置 第\d+号/ }).waitFor();
+  await page.locator('.verdict .status').waitFor();
   measureId = Number(/第(\d+)号/.exec(await page.locator('main h1').textContent())[1]);
   assert.match(await page.locator('.flash').first().textContent() + await page.locator('[role="status"]').textContent(), /承認を待っています/);
   assert.equal(await page.locator('.verdict .status').getAttribute('data-state'), 'pending');
