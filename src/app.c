@@ -12,6 +12,7 @@
 #include "residents/addressee.h"
 #include "residents/certificate_store.h"
 #include "residents/residents.h"
+#include "residents/senkyo.h"
 #include "residents/suppression.h"
 #include "seals/seals.h"
 
@@ -22,7 +23,8 @@ static const struct store_schema *const control[] = {&tenant_schema, &user_schem
 static const struct store_schema *const town[] = {&audit_schema, &settings_schema,
                                                    &residents_schema, &certificates_schema,
                                                    &addressees_schema, &suppression_schema,
-                                                   &seals_schema};
+                                                   &seals_schema,
+                                                   &senkyo_schema};
 
 const struct catalog_schemas app_schemas = {control, sizeof control / sizeof control[0], town,
                                             sizeof town / sizeof town[0]};

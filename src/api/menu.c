@@ -19,7 +19,7 @@ struct item {
 
 struct section {
     const char *id, *label;
-    struct item items[6];
+    struct item items[8];
 };
 
 static const struct section sections[] = {
@@ -30,7 +30,8 @@ static const struct section sections[] = {
       {"residents.certificates", "証明書交付", "residents", "read", false},
       {"residents.seals", "印鑑登録", "residents", "write", false},
       {"residents.suppression", "支援措置", "suppression", "read", true},
-      {"residents.suppression_approve", "支援措置の承認", "suppression", "approve", true}}},
+      {"residents.suppression_approve", "支援措置の承認", "suppression", "approve", true},
+      {"residents.senkyo", "選挙人名簿", "senkyo", "read", true}}},
     {"tax",
      "税務",
      {{"tax.resident", "個人住民税", "tax", "read", false},
@@ -69,7 +70,9 @@ static json_t *build(enum role role)
     json_t *menu = json_array();
     for (size_t s = 0; s < sizeof sections / sizeof sections[0]; s++) {
         json_t *items = json_array();
-        for (size_t i = 0; i < 6 && sections[s].items[i].id; i++) {
+        for (size_t i = 0; i < sizeof sections[s].items / sizeof sections[s].items[0] &&
+                           sections[s].items[i].id;
+             i++) {
             const struct item *it = &sections[s].items[i];
             if (!perm_allows(role, it->module, it->action))
                 continue;

@@ -11,6 +11,7 @@
 #include "residents/addressee_api.h"
 #include "residents/certificate_api.h"
 #include "residents/residents_api.h"
+#include "residents/senkyo_api.h"
 #include "residents/suppression_api.h"
 #include "seals/seals_api.h"
 
@@ -125,6 +126,30 @@ const struct api_route api_routes[] = {
      "印鑑登録証明書交付履歴"},
     {{"GET", V1 "/seal-certificates/{id}"}, seals_api_certificate_get, "seals", "read", 0,
      "印鑑登録証明書交付履歴"},
+    /* 選挙人名簿 (src/residents/senkyo*): the roll on a 基準日, its counts, the
+     * 投票区 table, 失権 entries. */
+    {{"GET", V1 "/senkyo/meibo"}, senkyo_api_meibo, "senkyo", "read", API_QUERY, "選挙人名簿"},
+    {{"GET", V1 "/senkyo/meibo.csv"}, senkyo_api_meibo_csv, "senkyo", "export", API_QUERY,
+     "選挙人名簿"},
+    {{"GET", V1 "/senkyo/meibo.pdf"}, senkyo_api_meibo_pdf, "senkyo", "export", API_QUERY,
+     "選挙人名簿"},
+    {{"GET", V1 "/senkyo/summary"}, senkyo_api_summary, "senkyo", "read", API_QUERY,
+     "選挙人名簿登録者数"},
+    {{"GET", V1 "/senkyo/summary.csv"}, senkyo_api_summary_csv, "senkyo", "read", API_QUERY,
+     "選挙人名簿登録者数"},
+    {{"GET", V1 "/senkyo/summary.pdf"}, senkyo_api_summary_pdf, "senkyo", "read", API_QUERY,
+     "選挙人名簿登録者数"},
+    {{"GET", V1 "/senkyo/districts"}, senkyo_api_districts_get, "senkyo", "read", 0, NULL},
+    {{"PUT", V1 "/senkyo/districts"}, senkyo_api_districts_put, "senkyo", "write", 0,
+     "投票区の設定"},
+    {{"GET", V1 "/senkyo/shikken"}, senkyo_api_shikken_list, "senkyo", "shikken", API_QUERY,
+     "選挙権を有しない者の管理"},
+    {{"POST", V1 "/senkyo/shikken"}, senkyo_api_shikken_add, "senkyo", "shikken", 0,
+     "選挙権を有しない者の管理"},
+    {{"PATCH", V1 "/senkyo/shikken/{id}"}, senkyo_api_shikken_update, "senkyo", "shikken", 0,
+     "選挙権を有しない者の管理"},
+    {{"DELETE", V1 "/senkyo/shikken/{id}"}, senkyo_api_shikken_withdraw, "senkyo", "shikken", 0,
+     "選挙権を有しない者の管理"},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

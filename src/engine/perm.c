@@ -81,6 +81,16 @@ static const struct {
     {"suppression", "read", RS},
     {"suppression", "propose", RS},
     {"suppression", "approve", R(ROLE_RESIDENTS_SUPERVISOR)},
+    /* 選挙人名簿 (docs/senkyo.md): the roll and its counts (read), the roll
+     * as a file (export: many people at once), the 投票区 table (write),
+     * and the 失権 entries, which come from criminal-record notices
+     * (shikken). The residents clerk and the 住民記録責任者 for now (the
+     * clerk does not see persons under a support measure in the roll); a
+     * 選挙管理委員会 role would take these rows. */
+    {"senkyo", "read", RS},
+    {"senkyo", "export", RS},
+    {"senkyo", "write", RS},
+    {"senkyo", "shikken", RS},
     {"tax", "read", R(ROLE_TAX)},
     {"tax", "write", R(ROLE_TAX)},
     {"welfare", "read", R(ROLE_WELFARE)},

@@ -661,6 +661,25 @@ int64_t senkyo_known_now(struct store *town, int64_t now_ms, struct kd_err *err)
     return latest > now_ms ? latest : now_ms;
 }
 
+void senkyo_roll_withhold(struct senkyo_roll *r, senkyo_hide_fn hide, void *ctx)
+{
+    int kept = 0, number = 0, nd = r->districts.count, prev = -2;
+    for (int i = 0; i < r->count; i++) {
+        struct senkyo_elector e = r->e[i];
+        if (e.district != prev)
+            number = 0;
+        prev = e.district;
+        if (hide(ctx, &e)) {
+            r->by_district[e.district < 0 ? nd : e.district].withheld++;
+            r->all.withheld++;
+            continue;
+        }
+        e.number = ++number;
+        r->e[kept++] = e;
+    }
+    r->count = kept;
+}
+
 void senkyo_roll_range(const struct senkyo_roll *r, int d, int *first, int *count)
 {
     if (d == -2) {

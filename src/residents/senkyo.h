@@ -217,9 +217,12 @@ struct senkyo_query {
     bool kika_continuity;  /* setting senkyo.kika_continuity */
 };
 
-/* Per district (and in total): the electors by sex, those shown 転出表示. */
+/* Per district (and in total): the electors by sex, those shown 転出表示,
+ * and those withheld from the rows (senkyo_roll_withhold; still counted in
+ * the others). */
 struct senkyo_count {
     int male, female, other, total, moved_out;
+    int withheld;
 };
 
 struct senkyo_roll {
@@ -251,6 +254,15 @@ int senkyo_roll_build(struct store *town, const struct senkyo_query *q, struct s
  * generated demonstration data is recorded ahead of the clock). -1 on a
  * database error. */
 int64_t senkyo_known_now(struct store *town, int64_t now_ms, struct kd_err *err);
+
+/*
+ * Withholds from the rows the electors for whom hide() is true (persons
+ * under a support measure, for a role that may not see them: docs/senkyo.md):
+ * they leave r->e, the others are numbered again within their districts, and
+ * the counts keep them (withheld says how many per district).
+ */
+typedef bool (*senkyo_hide_fn)(void *ctx, const struct senkyo_elector *e);
+void senkyo_roll_withhold(struct senkyo_roll *r, senkyo_hide_fn hide, void *ctx);
 
 /* The index of the first elector of district `d` (or of everyone with d = -2),
  * and how many: for paging and exports of one district. */

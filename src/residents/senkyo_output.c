@@ -359,6 +359,10 @@ static const char *counts_text(struct arena *a, const struct senkyo_count *n)
                                     n->other ? number(a, n->other) : "", n->other ? "人" : "");
     if (text && n->moved_out)
         text = arena_printf(a, "%s　うち転出表示 %s人", text, number(a, n->moved_out));
+    /* Persons under a support measure whom the reader may not see. */
+    if (text && n->withheld)
+        text = arena_printf(a, "%s　（支援措置の対象 %s人はこの名簿に表示していません）", text,
+                            number(a, n->withheld));
     return text;
 }
 
@@ -404,9 +408,11 @@ static int district_section(struct report *rep, struct arena *a, const struct se
     senkyo_roll_range(r, dist ? d : -1, &first, &count);
     for (int i = first; i < first + count; i++) {
         const struct senkyo_elector *e = &r->e[i];
-        /* TODO(抑止): a 閲覧用抄本 must not print the address of a person
-         * under DV support measures (docs/senkyo.md); this roll is the
-         * election office's own and is not a 抄本 for 閲覧. */
+        /* TODO(抑止): a 閲覧用抄本 (公職選挙法第28条の2) must leave out the
+         * address of every person a measure refusing 閲覧 covers
+         * (supp_refuses(…, SUPP_B_ETSURAN)); this roll is the election
+         * office's own, and persons the reader's role may not see are
+         * already withheld from it (docs/senkyo.md). */
         const char *cells[7] = {
             number(a, e->number),
             address_cell(a, e, doc->town_name),

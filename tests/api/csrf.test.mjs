@@ -39,6 +39,10 @@ const OWNER = {
   'PATCH /api/v1/consortium/sheets/{id}': 'consortium_admin',
   'DELETE /api/v1/consortium/sheets/{id}': 'consortium_admin',
   'POST /api/v1/consortium/compute': 'consortium_admin',
+  'PUT /api/v1/senkyo/districts': 'residents_clerk',
+  'POST /api/v1/senkyo/shikken': 'residents_clerk',
+  'PATCH /api/v1/senkyo/shikken/{id}': 'residents_clerk',
+  'DELETE /api/v1/senkyo/shikken/{id}': 'residents_clerk',
 };
 
 // A consortium sheet that names only the town of this test.
@@ -84,6 +88,9 @@ function sampleBody(key) {
     case 'POST /api/v1/consortium/sheets':
     case 'POST /api/v1/consortium/compute': return { text: SHEET };
     case 'PATCH /api/v1/consortium/sheets/{id}': return { title: 'csrf' };
+    case 'PUT /api/v1/senkyo/districts': return { districts: [{ code: '01', name: '越権', default: true }] };
+    case 'POST /api/v1/senkyo/shikken': return { atena: '9999999999', basis: '252', reason: 'x', from_date: '2025-01-01' };
+    case 'PATCH /api/v1/senkyo/shikken/{id}': return { reason: 'x' };
     case 'POST /api/v1/suppressions': return { category: 'dv', reason: 'csrf', confirmer_kind: 'police',
       confirmer: '中之条警察署', confirmed_on: '2025-01-01', applicant: '9999999999' };
     case 'POST /api/v1/suppressions/{id}/requests': return { kind: 'lift', note: 'csrf' };
@@ -140,6 +147,8 @@ test('nothing was changed by the refused requests', async () => {
   // No seal registered, no 印鑑登録証明書 issued.
   assert.equal((await clerk.get('/api/v1/seals')).json.items.length, 0);
   assert.equal((await clerk.get('/api/v1/seal-certificates')).json.items.length, 0);
+  // No 投票区 table set.
+  assert.equal((await clerk.get('/api/v1/senkyo/districts')).json.version, 0);
   // No consortium sheet stored.
   assert.equal((await jim.get('/api/v1/consortium/sheets')).json.items.length, 0);
   // Sessions still alive (DELETE /session and the password change did not run).
@@ -205,6 +214,8 @@ test('reads need no token', async () => {
     '/api/v1/consortium/sheets': 'consortium_admin', '/api/v1/consortium/sheets/{id}': 'consortium_admin',
     '/api/v1/consortium/sheets/{id}/report.pdf': 'consortium_admin',
     '/api/v1/consortium/sheets/{id}/report.csv': 'consortium_admin',
+    ...Object.fromEntries(['meibo', 'meibo.csv', 'meibo.pdf', 'summary', 'summary.csv', 'summary.pdf', 'districts', 'shikken']
+      .map((x) => [`/api/v1/senkyo/${x}`, 'residents_clerk'])),
   };
   // A consortium sheet to read.
   const sheet = await jim.post('/api/v1/consortium/sheets', { text: SHEET });
@@ -241,7 +252,8 @@ test('reads need no token', async () => {
       : op.path === '/api/v1/suppressions/{id}' ? `/api/v1/suppressions/${supp.json.id}`
       : op.path.startsWith('/api/v1/consortium/') ? op.path.replace('{id}', String(sheet.json.id))
         : concrete(op.path)).replace(/\{atena\}|\{setai\}/g, (m) => ids[m])
-      + (['/api/v1/persons', '/api/v1/addressees'].includes(op.path) ? '?kana=%E3%81%88' : '');
+      + (['/api/v1/persons', '/api/v1/addressees'].includes(op.path) ? '?kana=%E3%81%88'
+        : /^\/api\/v1\/senkyo\/(meibo|summary)/.test(op.path) ? '?kijun_date=2025-09-01' : '');
     const r = await c.get(path, { csrf: false });
     assert.equal(r.status, 200, `${op.path}: ${r.text}`);
   }

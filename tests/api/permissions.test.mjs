@@ -52,6 +52,18 @@ const TABLE = {
   'POST /api/v1/certificates/preview': { roles: RESIDENTS, status: 400, code: 'missing_field' },
   'GET /api/v1/certificates': { roles: RESIDENTS, status: 200 },
   'GET /api/v1/certificates/{id}': { roles: RESIDENTS, status: 404 },
+  'GET /api/v1/senkyo/meibo': { roles: ['residents_clerk', 'residents_supervisor'], status: 400, code: 'missing_field' },
+  'GET /api/v1/senkyo/meibo.csv': { roles: ['residents_clerk', 'residents_supervisor'], status: 400, code: 'missing_field' },
+  'GET /api/v1/senkyo/meibo.pdf': { roles: ['residents_clerk', 'residents_supervisor'], status: 400, code: 'missing_field' },
+  'GET /api/v1/senkyo/summary': { roles: ['residents_clerk', 'residents_supervisor'], status: 400, code: 'missing_field' },
+  'GET /api/v1/senkyo/summary.csv': { roles: ['residents_clerk', 'residents_supervisor'], status: 400, code: 'missing_field' },
+  'GET /api/v1/senkyo/summary.pdf': { roles: ['residents_clerk', 'residents_supervisor'], status: 400, code: 'missing_field' },
+  'GET /api/v1/senkyo/districts': { roles: ['residents_clerk', 'residents_supervisor'], status: 200 },
+  'PUT /api/v1/senkyo/districts': { roles: ['residents_clerk', 'residents_supervisor'], status: 400 },
+  'GET /api/v1/senkyo/shikken': { roles: ['residents_clerk', 'residents_supervisor'], status: 200 },
+  'POST /api/v1/senkyo/shikken': { roles: ['residents_clerk', 'residents_supervisor'], status: 400 },
+  'PATCH /api/v1/senkyo/shikken/{id}': { roles: ['residents_clerk', 'residents_supervisor'], status: 400 },
+  'DELETE /api/v1/senkyo/shikken/{id}': { roles: ['residents_clerk', 'residents_supervisor'], status: 404 },
   'GET /api/v1/suppression-codes': { roles: RESIDENTS, status: 200 },
   'GET /api/v1/suppressions': { roles: RESIDENTS, status: 200 },
   'POST /api/v1/suppressions': { roles: RESIDENTS, status: 400, code: 'missing_field' },
@@ -80,13 +92,13 @@ const TABLE = {
 
 const MENU = {
   admin: [['admin', '管理', ['利用者管理']]],
-  residents_clerk: [['residents', '住民記録', ['住民検索', '異動届', '証明書交付', '印鑑登録', '支援措置']], ['atena', '宛名', ['宛名検索', '宛名登録', '宛名統合']]],
+  residents_clerk: [['residents', '住民記録', ['住民検索', '異動届', '証明書交付', '印鑑登録', '支援措置', '選挙人名簿']], ['atena', '宛名', ['宛名検索', '宛名登録', '宛名統合']]],
   tax_clerk: [['tax', '税務', ['個人住民税', '固定資産税', '軽自動車税', '収滞納管理']], ['atena', '宛名', ['宛名検索', '宛名登録']]],
   welfare_clerk: [['welfare', '福祉', ['国民健康保険', '介護保険', '児童手当', '障害者福祉']], ['atena', '宛名', ['宛名検索', '宛名登録']]],
   auditor: [['admin', '管理', ['監査ログ', '監査ログ検証']]],
   operator: [['admin', '管理', ['団体管理', '監査ログ検証']]],
   consortium_admin: [['consortium', '協議会', ['プロポーザル集計', 'コスト削減効果検証', '共同調達', '費用按分']]],
-  residents_supervisor: [['residents', '住民記録', ['住民検索', '異動届', '証明書交付', '印鑑登録', '支援措置', '支援措置の承認']], ['atena', '宛名', ['宛名検索', '宛名登録', '宛名統合']]],
+  residents_supervisor: [['residents', '住民記録', ['住民検索', '異動届', '証明書交付', '印鑑登録', '支援措置', '支援措置の承認', '選挙人名簿']], ['atena', '宛名', ['宛名検索', '宛名登録', '宛名統合']]],
 };
 
 let k;
@@ -195,7 +207,7 @@ test('the menu of each role is exactly its sections and items', async () => {
         assert.equal(typeof i.available, 'boolean');
         // The management, consortium and 宛名 screens exist, and 住民検索 and 異動届;
         // the other 業務 screens are announced as 準備中.
-        const built = s.id === 'admin' || s.id === 'consortium' || s.id === 'atena' || ['residents.search', 'residents.move', 'residents.suppression', 'residents.suppression_approve'].includes(i.id);
+        const built = s.id === 'admin' || s.id === 'consortium' || s.id === 'atena' || ['residents.search', 'residents.move', 'residents.suppression', 'residents.suppression_approve', 'residents.senkyo'].includes(i.id);
         assert.equal(i.available, built, `${role} ${i.id}`);
       }
   }

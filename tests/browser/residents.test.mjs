@@ -97,7 +97,7 @@ test('the menu offers 住民検索 and 異動届; 証明書交付 and 印鑑登�
   const items = await page.locator('nav.menu section[data-section="residents"] a').evaluateAll((as) =>
     as.map((a) => [a.querySelector('.menu-label').textContent, a.dataset.available]));
   assert.deepEqual(items, [['住民検索', 'true'], ['異動届', 'true'], ['証明書交付', 'false'], ['印鑑登録', 'false'],
-    ['支援措置', 'true']]);
+    ['支援措置', 'true'], ['選挙人名簿', 'true']]);
 });
 
 test('a 国内転入 of a two-person household is recorded through the form with the keyboard', async () => {

@@ -363,6 +363,11 @@ static int find(const struct senkyo_roll *r, const char *atena)
     return -1;
 }
 
+static bool hide_atena(void *ctx, const struct senkyo_elector *e)
+{
+    return strcmp(e->atena, ctx) == 0;
+}
+
 static void set_districts(struct fixture *f)
 {
     const char *p1[] = {"中之条町"}, *p2[] = {"伊勢町"};
@@ -636,6 +641,21 @@ static void roll_from_register(void **state)
     assert_non_null(rep);
     assert_int_equal(report_render_pdf(rep, &pdf, &len, &err), 0);
     free(pdf);
+
+    /* Withheld from the rows (a support measure, for a role that may not
+     * see the person): 佐藤 leaves 02, the numbers close up, counts keep him. */
+    senkyo_roll_withhold(&r, hide_atena, (void *)b);
+    assert_int_equal(find(&r, b), -1);
+    senkyo_roll_range(&r, 1, &first, &count);
+    assert_int_equal(count, 2);
+    assert_string_equal(r.e[first].shimei, "王 明");
+    assert_int_equal(r.e[first].number, 1);
+    assert_int_equal(r.e[first + 1].number, 2);
+    assert_int_equal(r.by_district[1].withheld, 1);
+    assert_int_equal(r.by_district[0].withheld, 0);
+    assert_int_equal(r.all.withheld, 1);
+    assert_int_equal(r.all.total, 11);
+    assert_int_equal(r.count, 10);
 }
 
 static void variation_selectors_and_limits(void **state)

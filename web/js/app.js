@@ -18,6 +18,7 @@ import { auditScreen } from './screens/audit.js';
 import { auditVerifyScreen } from './screens/audit_verify.js';
 import { CONSORTIUM_PATHS, consortiumRoutes } from './screens/consortium.js';
 import { RESIDENTS_PATHS, residentsRoutes } from './screens/residents.js';
+import { SENKYO_PATHS, senkyoRoutes } from './screens/senkyo.js';
 import { ATENA_PATHS, atenaRoutes } from './screens/addressees.js';
 import { SUPPRESSION_PATHS, suppressionRoutes } from './screens/suppression.js';
 
@@ -32,6 +33,7 @@ const ITEM_PATHS = {
   'admin.audit_verify': '/admin/audit-verify',
   ...CONSORTIUM_PATHS,
   ...RESIDENTS_PATHS,
+  ...SENKYO_PATHS,
   ...ATENA_PATHS,
   ...SUPPRESSION_PATHS,
 };
@@ -50,6 +52,7 @@ const ROUTES = [
   { re: /^\/admin\/audit-verify$/, item: 'admin.audit_verify', screen: auditVerifyScreen },
   ...consortiumRoutes(),
   ...residentsRoutes(),
+  ...senkyoRoutes(),
   ...atenaRoutes(),
   ...suppressionRoutes(),
   { re: /^\/pending\/([a-z0-9_]+\.[a-z0-9_]+)$/, item: '$id', screen: pendingScreen, params: ['id'] },
