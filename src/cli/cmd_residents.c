@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "base/date.h"
 #include "engine/tenant.h"
+#include "residents/senkyo.h"
 #include "residents/synth.h"
 #include "seals/seal_synth.h"
 
@@ -62,11 +63,14 @@ int cli_synthesize(struct catalog *cat, const struct tenant *t, int count, uint6
         .today = today_s,
         .now_ms = now,
     };
-    if (residents_synthesize(town, &o, st, err) < 0)
+    /* The demo towns' 投票区 go with their 大字 (docs/senkyo.md). */
+    bool districts;
+    if (residents_synthesize(town, &o, st, err) < 0 ||
+        senkyo_demo_districts(town, t->code, now, &districts, err) < 0)
         return -1;
     char detail[160];
-    snprintf(detail, sizeof detail, "synthetic residents: %d, %d 異動, seed %" PRIu64,
-             st->residents, st->events, seed);
+    snprintf(detail, sizeof detail, "synthetic residents: %d, %d 異動, seed %" PRIu64 "%s",
+             st->residents, st->events, seed, districts ? "; demo 投票区 table" : "");
     if (cli_audit(cat, t->code, "residents.synthesize", detail, err) < 0)
         return -1;
     /* Their seals (印鑑登録): a share of those who could have registered. */
