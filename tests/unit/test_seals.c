@@ -73,9 +73,21 @@ static struct buf make_png(const unsigned char *rgba, int w, int h, int64_t ppm)
 }
 
 /* w × h RGBA pixels as a JPEG (alpha dropped) at dpi (0: no density), or
- * as CMYK. */
+ * as CMYK, grey, or progressive. */
+enum jpeg_kind { J_RGB, J_CMYK, J_GREY, J_PROGRESSIVE };
+
+static struct buf make_jpeg_as(const unsigned char *rgba, int w, int h, int dpi,
+                               enum jpeg_kind kind);
+
 static struct buf make_jpeg(const unsigned char *rgba, int w, int h, int dpi, bool cmyk)
 {
+    return make_jpeg_as(rgba, w, h, dpi, cmyk ? J_CMYK : J_RGB);
+}
+
+static struct buf make_jpeg_as(const unsigned char *rgba, int w, int h, int dpi,
+                               enum jpeg_kind kind)
+{
+    bool cmyk = kind == J_CMYK, grey = kind == J_GREY;
     struct jpeg_compress_struct c;
     struct jpeg_error_mgr e;
     c.err = jpeg_std_error(&e);
@@ -85,10 +97,12 @@ static struct buf make_jpeg(const unsigned char *rgba, int w, int h, int dpi, bo
     jpeg_mem_dest(&c, &out, &len);
     c.image_width = (JDIMENSION)w;
     c.image_height = (JDIMENSION)h;
-    c.input_components = cmyk ? 4 : 3;
-    c.in_color_space = cmyk ? JCS_CMYK : JCS_RGB;
+    c.input_components = cmyk ? 4 : grey ? 1 : 3;
+    c.in_color_space = cmyk ? JCS_CMYK : grey ? JCS_GRAYSCALE : JCS_RGB;
     jpeg_set_defaults(&c);
     jpeg_set_quality(&c, 92, TRUE);
+    if (kind == J_PROGRESSIVE)
+        jpeg_simple_progression(&c);
     if (dpi) {
         c.write_JFIF_header = TRUE;
         c.density_unit = 1;
@@ -103,6 +117,8 @@ static struct buf make_jpeg(const unsigned char *rgba, int w, int h, int dpi, bo
                 for (int k = 0; k < 3; k++)
                     row[x * 4 + k] = (unsigned char)(255 - in[x * 4 + k]);
                 row[x * 4 + 3] = 0;
+            } else if (grey) {
+                row[x] = (unsigned char)((in[x * 4] * 30 + in[x * 4 + 1] * 59 + in[x * 4 + 2] * 11) / 100);
             } else {
                 memcpy(row + x * 3, in + x * 4, 3);
             }
@@ -204,6 +220,19 @@ static void png_and_jpeg_decode(void **state)
     assert_in_range(box.x, 28, 32);
     assert_in_range(box.w, 98, 103);
     seal_image_release(&img);
+
+    /* Grey and progressive JPEGs decode to RGBA too. */
+    for (enum jpeg_kind kind = J_GREY; kind <= J_PROGRESSIVE; kind++) {
+        struct buf g = make_jpeg_as(px, 200, 160, 300, kind);
+        assert_int_equal(decode(&g, &img, &err), 0);
+        assert_int_equal(img.width, 200);
+        assert_true(seal_image_ink_box(&img, &box));
+        assert_in_range(box.w, 98, 103);
+        if (kind == J_GREY)
+            assert_int_equal(img.rgba[0], img.rgba[2]); /* grey: R = B */
+        seal_image_release(&img);
+        free(g.p);
+    }
 
     /* No density: resolution unknown. */
     struct buf j0 = make_jpeg(px, 200, 160, 0, false);
