@@ -374,8 +374,22 @@ static struct person *add_person(struct gen *g, int hh)
  * persons[]) and the new household. */
 static int record(struct gen *g, json_t *body, struct idou_result *res, struct kd_err *err)
 {
-    struct idou_actor who = {"demo", "demo-synth", g->clock, g->o->today};
-    g->clock += 1000;
+    /* Recorded as a clerk would have: during office hours on the 異動日
+     * (09:00-17:00 in Japan), always after the one before, never later
+     * than a minute before now — so that the register read "as known now"
+     * is the whole register. */
+    int64_t at = g->clock + 1;
+    const char *date = json_string_value(json_object_get(body, "idou_date"));
+    int64_t day_ms;
+    if (date && clock_parse_iso(date, strlen(date), &day_ms)) {
+        int64_t office = day_ms + (int64_t)below(&g->rng, 8 * 3600) * 1000; /* 00:00Z = 09:00 JST */
+        if (office > at)
+            at = office;
+    }
+    if (at > g->o->now_ms - 60000 && g->clock + 1 <= g->o->now_ms - 60000)
+        at = g->o->now_ms - 60000;
+    g->clock = at;
+    struct idou_actor who = {"demo", "demo-synth", at, g->o->today};
     int rc = residents_record_idou(g->town, body, &who, res, g->a, err);
     if (rc == 0)
         g->st->events++;
@@ -753,7 +767,7 @@ int residents_synthesize(struct store *town, const struct synth_options *o,
     struct arena a;
     arena_init(&a, NULL, 0, (size_t)1 << 30);
     struct gen g = {.town = town, .o = o, .st = st, .rng = {o->seed}, .a = &a,
-                    .clock = o->now_ms - 3600000};
+                    .clock = 0};
     g.oaza = generic;
     g.noaza = 2;
     for (size_t i = 0; i < sizeof places / sizeof places[0]; i++) {
