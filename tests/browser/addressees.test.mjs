@@ -291,11 +291,14 @@ test('抑止: a protected resident is found and shown with the address withheld 
   await page.getByRole('button', { name: '条件をクリア' }).click();
   await form.locator('[data-field="kana"]').fill('ほご');
   await form.locator('[data-field="kana"]').press('Enter');
+  // The clear and the search each render the results: click once both are in
+  // (a row of the first render is detached by the second).
+  await page.waitForLoadState('networkidle');
   const row = page.locator(`table.atena-results tr[data-atena="${hanako}"]`);
   await row.waitFor();
   assert.match(await row.textContent(), /支援措置のため表示しません/);
   assert.ok(!(await row.textContent()).includes('3000番地'));
-  await row.click();
+  await row.click({ timeout: 30000 });
   await page.locator('.suppression-note').waitFor();
   assert.match(await page.locator('.suppression-note').textContent(), /支援措置.*住所は表示されません/);
   assert.match(await item('address').textContent(), /支援措置のため表示しません/);
