@@ -27,7 +27,7 @@ static const struct section sections[] = {
      "住民記録",
      {{"residents.search", "住民検索", "residents", "read", true},
       {"residents.move", "異動届", "residents", "write", true},
-      {"residents.certificates", "証明書交付", "residents", "read", false},
+      {"residents.certificates", "証明書交付", "residents", "certificate", true},
       {"residents.seals", "印鑑登録", "residents", "write", false},
       {"residents.suppression", "支援措置", "suppression", "read", true},
       {"residents.suppression_approve", "支援措置の承認", "suppression", "approve", true},

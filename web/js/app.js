@@ -18,6 +18,7 @@ import { auditScreen } from './screens/audit.js';
 import { auditVerifyScreen } from './screens/audit_verify.js';
 import { CONSORTIUM_PATHS, consortiumRoutes } from './screens/consortium.js';
 import { RESIDENTS_PATHS, residentsRoutes } from './screens/residents.js';
+import { CERTIFICATES_PATHS, certificatesRoutes } from './screens/certificates.js';
 import { SENKYO_PATHS, senkyoRoutes } from './screens/senkyo.js';
 import { ATENA_PATHS, atenaRoutes } from './screens/addressees.js';
 import { SUPPRESSION_PATHS, suppressionRoutes } from './screens/suppression.js';
@@ -33,6 +34,7 @@ const ITEM_PATHS = {
   'admin.audit_verify': '/admin/audit-verify',
   ...CONSORTIUM_PATHS,
   ...RESIDENTS_PATHS,
+  ...CERTIFICATES_PATHS,
   ...SENKYO_PATHS,
   ...ATENA_PATHS,
   ...SUPPRESSION_PATHS,
@@ -52,6 +54,7 @@ const ROUTES = [
   { re: /^\/admin\/audit-verify$/, item: 'admin.audit_verify', screen: auditVerifyScreen },
   ...consortiumRoutes(),
   ...residentsRoutes(),
+  ...certificatesRoutes(),
   ...senkyoRoutes(),
   ...atenaRoutes(),
   ...suppressionRoutes(),

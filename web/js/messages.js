@@ -38,6 +38,10 @@ const BY_CODE = {
 // 支援措置: the kinds of request a measure refuses, for messages.
 const SUPP_REQUESTERS = { daisansha: '第三者からの請求', koyo: '国・地方公共団体の機関の請求', honnin: '本人等の請求' };
 
+// A person named in a message: the label is their name when the screen
+// knows it ('入力内容' is errorMessage's stand-in for no label).
+const who = (l) => (l && l !== '入力内容' ? `${l}さん` : 'この方');
+
 // Precise wording, tried in order: [code or '*', pattern on the English
 // message, Japanese (a function of the label and the match)].
 const BY_MESSAGE = [
@@ -117,6 +121,27 @@ const BY_MESSAGE = [
   ['conflict', /their 個人番号 differ/, () => '個人番号が異なるため、同じ人として統合できません。'],
   ['conflict', /their 法人番号 differ/, () => '法人番号が異なるため、同じ法人として統合できません。'],
   ['conflict', /^merge \d+ is already undone/, () => 'この統合はすでに取り消されています。'],
+  // 証明書交付 (src/residents/api_certificates.c); before the register's
+  // reasons, whose "is after today" wording is the 異動日's.
+  ['forbidden', /a third party .* may never be given/,
+    () => '第三者の請求には、個人番号と住民票コードを記載できません（住民基本台帳法第12条の3）。'],
+  ['forbidden', /your role may not print 個人番号/, () => 'あなたの役割では、個人番号を記載した証明書を交付できません。'],
+  ['missing_field', /request states its purpose/,
+    () => '第三者・公用の請求では、利用目的を入力してください（住民基本台帳法第12条の2、第12条の3）。'],
+  ['invalid_value', /^as_of is after today/, () => '基準日は今日より後の日付にできません。'],
+  ['invalid_value', /^as_of is before the birth/, () => '基準日が、この方の生年月日より前です。'],
+  ['invalid_value', /had no record in this town on as_of/,
+    () => '基準日の時点で、この方の記録はありません（この町の記録はそれより後からです）。基準日を確かめてください。'],
+  ['invalid_value', /a 世帯連記式 is of one household/,
+    () => '基準日に同じ世帯ではない方が含まれています。世帯連記式は1つの世帯の方だけです（別の世帯の方は個人票で交付します）。'],
+  ['conflict', /is a 除票 \(removed (\S+)\) on as_of/,
+    (l, m) => `${who(l)}は${m[1]}に消除されています（除票）。交付できるのは除票の写しです。`],
+  ['conflict', /is a resident on as_of: a 除票の写し/,
+    (l) => `${who(l)}は基準日に住民です。除票の写しは、消除された方についてだけ交付できます。`],
+  ['conflict', /廃棄証明: the 除票 of \S+ was removed on (\S+), before (\S+),/,
+    (l, m) => `この除票は${m[1]}に消除されたもので、保存期間の対象（${m[2]}以後に消除されたもの）ではないため交付できません。廃棄証明を交付してください。`],
+  ['not_found', /^no such person$/, () => 'この宛名番号の住民は見つかりません。'],
+  ['not_found', /^the household has no members on as_of/, () => '基準日の時点で、この世帯に住民がいません。'],
   // 住民記録 (src/residents): the register's reasons, for the 異動届 and 検索 screens.
   ['invalid_value', /is after today/, (l) => `${l}は今日より後の日付にできません（先の日付にできるのは転出の予定日だけです）。`],
   ['invalid_value', /is after the 異動日/, (l) => `${l}が異動日より後になっています。`],
@@ -204,6 +229,9 @@ export const ACTION_LABELS = {
   'resident.history': '住民票の履歴の照会',
   'resident.idou': '異動の記録',
   'events.read': '異動情報の取得',
+  'certificate.issue': '証明書の交付',
+  'certificate.preview': '証明書のプレビュー（見本）',
+  'certificate.history': '交付履歴の照会',
   'senkyo.meibo.read': '選挙人名簿の表示',
   'senkyo.meibo.export': '選挙人名簿の出力',
   'senkyo.summary.read': '選挙人名簿登録者数の表示',

@@ -20,6 +20,7 @@ import {
   personPath, householdPath,
 } from './residents_common.js';
 import { idouScreen } from './idou.js';
+import { certificatePersonPath, certificateHouseholdPath } from './certificates.js';
 import { suppressionBanner, suppressionCodes } from './suppression.js';
 
 export const RESIDENTS_PATHS = {
@@ -454,6 +455,9 @@ export async function personScreen(ctx) {
     clear(links);
     if (!current) return;
     if (current.setai) links.append(h('a', { class: 'button', href: '#' + householdPath(current.setai, asOf) }, '世帯を表示'));
+    if (hasItem(ctx.me, 'residents.certificates')) {
+      links.append(h('a', { class: 'button', href: '#' + certificatePersonPath(atena), dataset: { link: 'certificate' } }, '証明書交付'));
+    }
     if (hasItem(ctx.me, 'residents.move')) {
       const resident = current.status === 'resident';
       const offer = resident ? [['tenkyo', '転居の届出'], ['kokunai_tenshutsu', '転出の届出'], ['shimei_henko', '氏名の変更'], ['goki_shusei', '誤記修正'], ['torikeshi', '異動の取消し']]
@@ -701,6 +705,8 @@ export async function householdScreen(ctx) {
         h('label', { for: asOfInput.id, text: '基準日' }), asOfInput,
         h('button', { type: 'button', class: 'button small', on: { click: () => { asOf = todayJapan(); load(); } } }, '今日'),
         asOfPreview)),
+    ...(hasItem(ctx.me, 'residents.certificates') ? [h('div', { class: 'button-row record-links' },
+      h('a', { class: 'button', href: '#' + certificateHouseholdPath(setai), dataset: { link: 'certificate' } }, '証明書交付（この世帯）'))] : []),
     host);
   await load();
   return title;
