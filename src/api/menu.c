@@ -28,7 +28,7 @@ static const struct section sections[] = {
      {{"residents.search", "住民検索", "residents", "read", true},
       {"residents.move", "異動届", "residents", "write", true},
       {"residents.certificates", "証明書交付", "residents", "certificate", true},
-      {"residents.seals", "印鑑登録", "residents", "write", false},
+      {"residents.seals", "印鑑登録", "seals", "read", true},
       {"residents.suppression", "支援措置", "suppression", "read", true},
       {"residents.suppression_approve", "支援措置の承認", "suppression", "approve", true},
       {"residents.senkyo", "選挙人名簿", "senkyo", "read", true}}},

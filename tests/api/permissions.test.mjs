@@ -206,8 +206,8 @@ test('the menu of each role is exactly its sections and items', async () => {
         assert.equal(typeof i.id, 'string');
         assert.equal(typeof i.available, 'boolean');
         // The management, consortium and 宛名 screens exist, and 住民検索, 異動届,
-        // 証明書交付, 支援措置 and 選挙人名簿; the other 業務 screens are announced as 準備中.
-        const built = s.id === 'admin' || s.id === 'consortium' || s.id === 'atena' || ['residents.search', 'residents.move', 'residents.certificates', 'residents.suppression', 'residents.suppression_approve', 'residents.senkyo'].includes(i.id);
+        // 証明書交付, 支援措置, 選挙人名簿 and 印鑑登録; the other 業務 screens are announced as 準備中.
+        const built = s.id === 'admin' || s.id === 'consortium' || s.id === 'atena' || ['residents.search', 'residents.move', 'residents.certificates', 'residents.suppression', 'residents.suppression_approve', 'residents.senkyo', 'residents.seals'].includes(i.id);
         assert.equal(i.available, built, `${role} ${i.id}`);
       }
   }

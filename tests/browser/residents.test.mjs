@@ -93,10 +93,10 @@ function fieldError(form, path) {
   return scope.locator('.field', { has: page.locator(`[data-field="${name}"]`) }).first().locator('.field-error');
 }
 
-test('the menu offers 住民検索, 異動届 and 証明書交付; 印鑑登録 is 準備中', async () => {
+test('the menu offers 住民検索, 異動届, 証明書交付 and 印鑑登録', async () => {
   const items = await page.locator('nav.menu section[data-section="residents"] a').evaluateAll((as) =>
     as.map((a) => [a.querySelector('.menu-label').textContent, a.dataset.available]));
-  assert.deepEqual(items, [['住民検索', 'true'], ['異動届', 'true'], ['証明書交付', 'true'], ['印鑑登録', 'false'],
+  assert.deepEqual(items, [['住民検索', 'true'], ['異動届', 'true'], ['証明書交付', 'true'], ['印鑑登録', 'true'],
     ['支援措置', 'true'], ['選挙人名簿', 'true']]);
 });
 

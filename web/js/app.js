@@ -22,6 +22,7 @@ import { CERTIFICATES_PATHS, certificatesRoutes } from './screens/certificates.j
 import { SENKYO_PATHS, senkyoRoutes } from './screens/senkyo.js';
 import { ATENA_PATHS, atenaRoutes } from './screens/addressees.js';
 import { SUPPRESSION_PATHS, suppressionRoutes } from './screens/suppression.js';
+import { SEALS_PATHS, sealsRoutes } from './screens/seals.js';
 
 const APP_NAME = '基幹業務システム';
 
@@ -38,6 +39,7 @@ const ITEM_PATHS = {
   ...SENKYO_PATHS,
   ...ATENA_PATHS,
   ...SUPPRESSION_PATHS,
+  ...SEALS_PATHS,
 };
 
 // Routes: path pattern, the menu item the user must have (null: everyone
@@ -58,6 +60,7 @@ const ROUTES = [
   ...senkyoRoutes(),
   ...atenaRoutes(),
   ...suppressionRoutes(),
+  ...sealsRoutes(),
   { re: /^\/pending\/([a-z0-9_]+\.[a-z0-9_]+)$/, item: '$id', screen: pendingScreen, params: ['id'] },
 ];
 
