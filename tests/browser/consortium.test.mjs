@@ -124,6 +124,8 @@ test('the allocation report: shares that add up to each cost', async () => {
 test('a bad sheet is refused with the item and the line; check before storing', async () => {
   await page.locator('nav.menu a', { hasText: 'コスト削減効果検証' }).click();
   await page.locator('main h1', { hasText: 'コスト削減効果検証' }).waitFor();
+  // The list of stored sheets arrives after the heading: wait for its row.
+  await page.locator('table.sheet-list tbody tr').first().waitFor();
   assert.equal(await page.locator('table.sheet-list tbody tr').count(), 1);
   const area = page.getByLabel('集計表', { exact: false }).first();
   await area.fill(seed('costs.tsv').replace('216,715', '-216,715'));
