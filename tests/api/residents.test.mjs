@@ -186,6 +186,44 @@ test('外国人住民: 国外転入 with 在留資格, 通称, 国外転出', as
   assert.equal(gone.dest_address, 'ベトナム ハノイ市');
 });
 
+test('帰化 and 国籍喪失 as their pairs of 職権 events, and 職権修正', async () => {
+  const foreignP = { kind: 'foreign', shimei: 'NGUYEN VAN AN', shimei_kana: 'グエン ヴァン アン', alpha_name: 'NGUYEN VAN AN',
+    birth: '1988-08-08', sex: 1, zokugara: '世帯主', nationality: 'ベトナム', zairyu_kubun: '中長期在留者',
+    zairyu_shikaku: '永住者', zairyu_kikan: '無期限', zairyu_expiry: '2030-01-01', zairyu_card: 'CD98765432EF' };
+  const [an] = (await ok({ kind: 'kokugai_tennyu', idou_date: '2023-01-10', changes: { ...ADDR3, prev_address: 'ベトナム ハノイ市' },
+    persons: [foreignP] })).atena;
+  // 帰化: the 外国人住民票 is removed and a 日本人住民票 made, each by its own kind.
+  assertError(await idou({ kind: 'shokken_shojo_soshitsu', idou_date: '2025-06-01', subjects: [{ atena: an }] }), 409, 'conflict');
+  await ok({ kind: 'shokken_shojo_kika', idou_date: '2025-06-01', subjects: [{ atena: an }] });
+  assertError(await idou({ kind: 'shokken_kisai_kika', idou_date: '2025-06-01', changes: ADDR3, persons: [foreignP] }),
+    400, 'invalid_value', 'persons');
+  const [taira] = (await ok({ kind: 'shokken_kisai_kika', idou_date: '2025-06-01', changes: ADDR3,
+    persons: [{ kind: 'japanese', shimei: '平 安', shimei_kana: 'タイラ ヤスシ', birth: '1988-08-08', sex: 1, zokugara: '世帯主',
+      honseki: '群馬県吾妻郡中之条町大字折田300番地', hittousha: '平 安' }] })).atena;
+  const was = (await asOf(an, '2025-06-01')).json;
+  assert.equal(was.status, 'removed');
+  assert.equal(was.removal, 'shokken_shojo_kika');
+  assert.equal((await asOf(an, '2025-05-31')).json.nationality, 'ベトナム');
+  const now = (await asOf(taira, '2025-06-01')).json;
+  assert.equal(now.kind, 'japanese');
+  assert.equal(now.honseki, '群馬県吾妻郡中之条町大字折田300番地');
+  assertError(await asOf(taira, '2025-05-31'), 404, 'not_found');
+  // 国籍喪失: the other way round.
+  assertError(await idou({ kind: 'shokken_shojo_kika', idou_date: '2025-09-01', subjects: [{ atena: taira }] }), 409, 'conflict');
+  await ok({ kind: 'shokken_shojo_soshitsu', idou_date: '2025-09-01', subjects: [{ atena: taira }] });
+  const [again] = (await ok({ kind: 'shokken_kisai_soshitsu', idou_date: '2025-09-01', changes: ADDR3,
+    persons: [{ ...foreignP, nationality: 'アメリカ合衆国' }] })).atena;
+  assert.equal((await asOf(taira, '2025-09-01')).json.removal, 'shokken_shojo_soshitsu');
+  assert.equal((await asOf(again, '2025-09-01')).json.nationality, 'アメリカ合衆国');
+  // 職権修正: any item the clerk may set, on one subject, from its date.
+  await ok({ kind: 'shokken_shusei', idou_date: '2025-10-01', subjects: [{ atena: again }],
+    changes: { alpha_name: 'NGUYEN VAN ANH' } });
+  assert.equal((await asOf(again, '2025-09-30')).json.alpha_name, 'NGUYEN VAN AN');
+  assert.equal((await asOf(again, '2025-10-01')).json.alpha_name, 'NGUYEN VAN ANH');
+  assertError(await idou({ kind: 'shokken_shusei', idou_date: '2025-10-02', subjects: [{ atena: again }],
+    changes: { honseki: '東京都' } }), 400, 'invalid_value', 'changes.honseki');
+});
+
 test('a backdated 死亡 that later events contradict is refused; one they allow recomputes the rest', async () => {
   // Someone alone in a household, who moved in 2022 and moved within town in 2024.
   const r = await ok({ kind: 'kokunai_tennyu', idou_date: '2022-01-10', changes: { ...ADDR1, prev_address: '東京都千代田区1番' },
