@@ -1,0 +1,78 @@
+/*
+ * migration.h — export and import of a town's data in a migration layout
+ * (中間標準レイアウト; docs/layouts.md), the half that knows the town
+ * database: it drives the codec (codec.h) and the modules that own each
+ * layout's tables.
+ *
+ * Used by the CLI (`kyodo export`, `kyodo import`) and by the operator's API
+ * (upload an import set, dry run, report, confirm; download an export). Both
+ * callers go through these functions only.
+ *
+ * An export set is a folder: one physical file per file of the layout, and
+ * manifest.json (layout name and version, profile, town, time, and per file:
+ * path, rows, SHA-256). An import either commits every row of every file in
+ * one transaction, or commits nothing and writes report.csv and report.txt
+ * (file, line, item, value, reason) into the report folder.
+ */
+#ifndef KYODO_MIGRATION_MIGRATION_H
+#define KYODO_MIGRATION_MIGRATION_H
+
+#include "base/err.h"
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Progress, called now and then (at most a few times a second). bytes_total
+ * is 0 when unknown (export). */
+typedef void (*mig_progress_fn)(void *ctx, const char *file_path, int64_t rows,
+                                int64_t bytes_done, int64_t bytes_total);
+
+struct mig_options {
+    const char *layouts_root; /* the folder holding layouts/<name>/ and profiles/ */
+    const char *layout;       /* "juki", "jutogai", "inkan", … */
+    const char *profile;      /* physical profile; NULL: "kyodo" */
+    const char *actor;        /* who, for the audit log (user login or "cli:<os user>") */
+    const char *request_id;   /* for the audit log */
+    bool dry_run;             /* import: check everything, commit nothing */
+    mig_progress_fn progress; /* may be NULL */
+    void *progress_ctx;
+    const char *role;         /* the actor's role, for the audit log; NULL: "" */
+};
+
+struct mig_summary {
+    int n_files;
+    int64_t rows;     /* rows written (export) or read (import) over all files */
+    int64_t problems; /* import: entries in the report (0: committed, or would be on a dry run) */
+    int64_t dropped;  /* import: values of items kyodo does not hold (unbound), not taken */
+};
+
+/* Writes every file of the layout and manifest.json into out_dir (created;
+ * must not exist or be empty). One consistent snapshot of the town (one read
+ * transaction). Audited in the town's log. */
+int migration_export(struct store *town, const char *town_code, const struct mig_options *o,
+                     const char *out_dir, struct mig_summary *sum, struct kd_err *e);
+
+/* Reads the layout's files from in_dir (manifest.json is checked when
+ * present: counts and SHA-256). Returns 0 when everything was valid (and
+ * committed unless dry_run), 1 when rows were refused (nothing committed;
+ * the report is in report_dir), -1 on a failure that is not the data's (e).
+ * The town must not yet hold data of the layout. Audited in the town's log. */
+int migration_import(struct store *town, const char *town_code, const struct mig_options *o,
+                     const char *in_dir, const char *report_dir, struct mig_summary *sum,
+                     struct kd_err *e);
+
+/* Whether the town already holds data of the layout (an import is then
+ * refused): *has set. */
+int migration_town_has_data(struct store *town, const char *layout, bool *has, struct kd_err *e);
+
+/* The layouts under root, for lists and screens: names and titles. */
+struct mig_layout_info {
+    char name[32];
+    char title[64];
+    char version[32];
+};
+int migration_layouts(const char *layouts_root, struct mig_layout_info *out, int max,
+                      struct kd_err *e);
+
+#endif
