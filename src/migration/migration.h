@@ -24,9 +24,11 @@
 #include <stdint.h>
 
 /* Progress, called now and then (at most a few times a second). bytes_total
- * is 0 when unknown (export). */
-typedef void (*mig_progress_fn)(void *ctx, const char *file_path, int64_t rows,
-                                int64_t bytes_done, int64_t bytes_total);
+ * is 0 when unknown (export). Returns 0 to go on; anything else stops the
+ * run: an import rolls back, an export removes what it wrote, and the call
+ * fails with KD_UNAVAILABLE. */
+typedef int (*mig_progress_fn)(void *ctx, const char *file_path, int64_t rows,
+                               int64_t bytes_done, int64_t bytes_total);
 
 struct mig_options {
     const char *layouts_root; /* the folder holding layouts/<name>/ and profiles/ */
@@ -55,9 +57,23 @@ int migration_export(struct store *town, const char *town_code, const struct mig
 
 /* Reads the layout's files from in_dir (manifest.json is checked when
  * present: counts and SHA-256). Returns 0 when everything was valid (and
- * committed unless dry_run), 1 when rows were refused (nothing committed;
- * the report is in report_dir), -1 on a failure that is not the data's (e).
- * The town must not yet hold data of the layout. Audited in the town's log. */
+ * committed unless dry_run), 1 when rows were refused (nothing committed),
+ * -1 on a failure that is not the data's (e). When report_dir is not NULL
+ * (made if missing) it receives, whatever the outcome but -1:
+ *   report.csv, report.txt   every problem kept (file, line, item, value,
+ *                            reason), for people (codec.h)
+ *   report.jsonl             the same, one JSON object a line, for
+ *                            migration_report_read
+ *   report-summary.json      counts only, never a value (for roles that may
+ *                            not see the data): {"problems", "complete",
+ *                            "files":[{"path","rows","problems"}],
+ *                            "reasons":[{"file","item","reason","count"}]}
+ *                            (complete: false when more problems were found
+ *                            than the report keeps; counts are then of the
+ *                            kept ones, "problems" of all)
+ * The town must not yet hold data of the layout (KD_CONFLICT, nothing read).
+ * Unknown layout: KD_INVALID_VALUE "layout"; unknown profile:
+ * KD_INVALID_VALUE "profile". Audited in the town's log. */
 int migration_import(struct store *town, const char *town_code, const struct mig_options *o,
                      const char *in_dir, const char *report_dir, struct mig_summary *sum,
                      struct kd_err *e);
@@ -65,6 +81,23 @@ int migration_import(struct store *town, const char *town_code, const struct mig
 /* Whether the town already holds data of the layout (an import is then
  * refused): *has set. */
 int migration_town_has_data(struct store *town, const char *layout, bool *has, struct kd_err *e);
+
+/* The physical files of a layout, as they are named in an export set
+ * (manifest.json aside): "JUKI01.csv" …; a name ending in "/" is a folder
+ * whose files belong to the set (inkan: "images/", the seal pictures).
+ * Returns the count. KD_INVALID_VALUE "layout" for an unknown layout. */
+int migration_layout_files(const char *layouts_root, const char *layout, char (*paths)[64],
+                           int max, struct kd_err *e);
+
+/* The profiles under root (profiles/<name>.conf), names only. */
+int migration_profiles(const char *layouts_root, char (*names)[32], int max, struct kd_err *e);
+
+/* The entries of report.jsonl in report_dir from `offset` (0-based), at most
+ * limit; *total the number of entries kept. */
+typedef int (*mig_report_each_fn)(void *ctx, const char *file, int64_t line, const char *item,
+                                  const char *value, const char *reason);
+int migration_report_read(const char *report_dir, int64_t offset, int limit,
+                          mig_report_each_fn each, void *ctx, int64_t *total, struct kd_err *e);
 
 /* The layouts under root, for lists and screens: names and titles. */
 struct mig_layout_info {
