@@ -28,7 +28,9 @@ struct store_ops {
     const void *(*col_blob)(struct store_stmt *st, int col, size_t *len);
     int64_t (*last_id)(struct store *s);
     int64_t (*changes)(struct store *s);
-    /* Transaction verbs in the engine's dialect. */
+    /* Transaction verbs in the engine's dialect, run through exec (which
+     * may recognise these very pointers and do more: the PostgreSQL engine
+     * takes its advisory lock and counts commits there). */
     const char *begin_read_sql, *begin_write_sql, *commit_sql, *rollback_sql;
 };
 
@@ -48,5 +50,14 @@ struct store_stmt {
 
 struct store *store_sqlite_open(const char *path, const struct store_options *opt,
                                 struct kd_err *err);
+
+/* `conninfo` is a libpq URL (postgresql://…); opt->schema names the schema,
+ * created if opt->create (and not there yet). KD_NOT_FOUND if the schema does
+ * not exist, KD_UNAVAILABLE if the server cannot be reached. */
+struct store *store_pg_open(const char *conninfo, const struct store_options *opt,
+                            struct kd_err *err);
+
+/* Drops a schema and everything in it (no error if there is none). */
+int store_pg_drop_schema(const char *conninfo, const char *schema, struct kd_err *err);
 
 #endif

@@ -12,9 +12,15 @@
 #include <string.h>
 #include <time.h>
 
+bool store_is_pg(const char *where)
+{
+    return strncmp(where, "postgresql://", 13) == 0 || strncmp(where, "postgres://", 11) == 0;
+}
+
 struct store *store_open(const char *where, const struct store_options *opt, struct kd_err *err)
 {
-    /* One engine today; a "postgresql://" prefix will select libpq here. */
+    if (store_is_pg(where))
+        return store_pg_open(where, opt, err);
     return store_sqlite_open(where, opt, err);
 }
 

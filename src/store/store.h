@@ -56,11 +56,18 @@ struct store_options {
      * one process queue on it instead of in SQLite's busy handler, which
      * sleeps for milliseconds at a time. Waits up to busy_timeout_ms. */
     pthread_mutex_t *write_lock;
+    /* PostgreSQL: the schema the connection works in (its search_path);
+     * ignored by SQLite. */
+    const char *schema;
 };
 
-/* Opens a connection. `where` is a file path for SQLite. */
+/* Opens a connection. `where` is a file path for SQLite, a libpq URL
+ * (postgresql://… or postgres://…) for PostgreSQL, with opt->schema. */
 struct store *store_open(const char *where, const struct store_options *opt, struct kd_err *err);
 void store_close(struct store *s);
+
+/* True if `where` names a PostgreSQL database (a postgresql:// URL). */
+bool store_is_pg(const char *where);
 
 /* Runs SQL with no parameters and no result rows (may hold several
  * statements separated by semicolons). */
