@@ -62,7 +62,8 @@ struct catalog *app_open(const struct config *cfg, struct kd_err *err)
         kd_fail(err, KD_INTERNAL, NULL, "the seal register cannot subscribe to 異動");
         return NULL;
     }
-    struct catalog *cat = catalog_open(cfg->data_dir, &app_schemas, err);
+    /* A postgresql:// URL in [store] store puts every database there. */
+    struct catalog *cat = catalog_open(cfg->store[0] ? cfg->store : cfg->data_dir, &app_schemas, err);
     if (!cat)
         return NULL;
     struct store *ctl = catalog_control(cat, err);

@@ -29,6 +29,7 @@ bool cli_common_opt(struct cli_common *c, int opt, const char *arg)
     switch (opt) {
     case 'c': c->config_path = arg; return true;
     case 'd': c->data_dir = arg; return true;
+    case CLI_OPT_STORE: c->store = arg; return true;
     default: return false;
     }
 }
@@ -56,6 +57,17 @@ int cli_config(const struct cli_common *c, struct config *cfg)
             return -1;
         }
         snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", c->data_dir);
+    }
+    if (c->store) {
+        if (strlen(c->store) >= sizeof cfg->store) {
+            fprintf(stderr, "kyodo: --store: URL too long\n");
+            return -1;
+        }
+        snprintf(cfg->store, sizeof cfg->store, "%s", c->store);
+    }
+    if (config_check(cfg, &err) < 0) {
+        cli_fail(&err);
+        return -1;
     }
     return 0;
 }

@@ -2,7 +2,8 @@
  * cli.h — the kyodo command line: one binary, one verb per job.
  *
  * Every command takes --config FILE (INI, see etc/kyodo.conf.example) and
- * --data DIR (overrides [store] data_dir), and --help. Exit status: 0 done,
+ * --data DIR (overrides [store] data_dir), --store URL (a postgresql:// URL,
+ * overrides [store] store), and --help. Exit status: 0 done,
  * 1 the job found a problem (e.g. a broken audit chain), 2 bad usage or an
  * error.
  */
@@ -18,14 +19,17 @@
 
 enum { CLI_OK = 0, CLI_FOUND_PROBLEM = 1, CLI_ERROR = 2 };
 
-/* Options every command accepts, as getopt_long entries and their values. */
+/* Options every command accepts, as getopt_long entries and their values
+ * (--store has a value no short option can take). */
+enum { CLI_OPT_STORE = 1000 };
 #define CLI_COMMON_LONGOPTS                                                                    \
     {"config", required_argument, NULL, 'c'}, {"data", required_argument, NULL, 'd'},          \
-        {"help", no_argument, NULL, 'h'}
+        {"store", required_argument, NULL, CLI_OPT_STORE}, {"help", no_argument, NULL, 'h'}
 
 struct cli_common {
     const char *config_path;
     const char *data_dir;
+    const char *store; /* --store URL: overrides [store] store */
 };
 
 /* For `kyodo CMD VERB [options]`: with no verb, prints usage to stderr and

@@ -41,6 +41,7 @@ static const struct key keys[] = {
     BOOL("server", trust_request_id),
     STR("server", log_level),
     STR("store", data_dir),
+    STR("store", store),
     INT("session", idle_timeout, 1, 86400),
     INT("session", max_lifetime, 60, 7 * 86400),
     INT("session", lockout_threshold, 1, 100),
@@ -215,5 +216,9 @@ int config_check(const struct config *c, struct kd_err *err)
                        "idle_timeout must not exceed max_lifetime");
     if (c->data_dir[0] == '\0')
         return kd_fail(err, KD_INVALID_VALUE, "data_dir", "data_dir must not be empty");
+    if (c->store[0] && strncmp(c->store, "postgresql://", 13) != 0 &&
+        strncmp(c->store, "postgres://", 11) != 0)
+        return kd_fail(err, KD_INVALID_VALUE, "store",
+                       "store must be a postgresql:// URL (or empty for SQLite files)");
     return 0;
 }

@@ -32,6 +32,8 @@ struct config {
     char log_level[8];        /* debug, info, warn, error */
     /* [store] */
     char data_dir[512];       /* default ./data */
+    char store[512];          /* a postgresql:// URL: the databases are schemas there;
+                                 "" (default): SQLite files under data_dir */
     /* [session] */
     int idle_timeout;         /* seconds, default 1800 */
     int max_lifetime;         /* seconds, default 43200 */

@@ -3,6 +3,8 @@
  */
 #include "store/catalog.h"
 
+#include "store/engine.h" /* store_pg_drop_schema */
+
 #include <assert.h>
 #include <errno.h>
 #include <limits.h>
@@ -38,6 +40,7 @@ struct db_shared {
 
 struct catalog {
     char *dir;
+    char *pg; /* a libpq URL when the databases are PostgreSQL schemas, else NULL */
     struct catalog_schemas schemas;
     pthread_key_t key;
     pthread_mutex_t shared_lock; /* guards `shared` */
@@ -64,9 +67,19 @@ static struct db_shared *shared_of(struct catalog *cat, const char *code, struct
     return d;
 }
 
-/* Connection options for the database `code` ("" for control.db). */
+/* PostgreSQL: the schema of the database `code` ("" for the control data). */
+static const char *schema_of(const char *code, char buf[16])
+{
+    if (!code[0])
+        return "kyodo_control";
+    snprintf(buf, 16, "town_%s", code);
+    return buf;
+}
+
+/* Connection options for the database `code` ("" for control.db); schema is
+ * the caller's buffer for the PostgreSQL schema name. */
 static int options_for(struct catalog *cat, const char *code, struct store_options *opt,
-                       struct kd_err *err)
+                       char schema[16], struct kd_err *err)
 {
     struct db_shared *d = shared_of(cat, code, err);
     if (!d)
@@ -74,6 +87,7 @@ static int options_for(struct catalog *cat, const char *code, struct store_optio
     *opt = conn_options;
     opt->write_lock = &d->write_lock;
     opt->commit_counter = &d->commits;
+    opt->schema = schema_of(code, schema);
     return 0;
 }
 
@@ -107,8 +121,16 @@ static void assert_code(const char *code)
 const char *catalog_town_path(struct catalog *cat, const char *code, char *buf, size_t cap)
 {
     assert_code(code);
-    snprintf(buf, cap, "%s/towns/%s.db", cat->dir, code);
+    if (cat->pg)
+        snprintf(buf, cap, "postgresql:town_%s", code);
+    else
+        snprintf(buf, cap, "%s/towns/%s.db", cat->dir, code);
     return buf;
+}
+
+bool catalog_is_pg(struct catalog *cat)
+{
+    return cat->pg != NULL;
 }
 
 static int apply(struct store *s, const struct store_schema *const *list, size_t n,
@@ -131,6 +153,8 @@ struct catalog *catalog_open(const char *data_dir, const struct catalog_schemas 
         return NULL;
     }
     cat->schemas = *schemas;
+    if (store_is_pg(data_dir))
+        cat->pg = cat->dir;
     pthread_mutex_init(&cat->shared_lock, NULL);
     if (pthread_key_create(&cat->key, thread_conns_free) != 0) {
         free(cat->dir);
@@ -138,13 +162,16 @@ struct catalog *catalog_open(const char *data_dir, const struct catalog_schemas 
         kd_fail(err, KD_INTERNAL, NULL, "pthread_key_create failed");
         return NULL;
     }
-    snprintf(path, sizeof path, "%s/towns", data_dir);
-    if (make_dir(data_dir, err) < 0 || make_dir(path, err) < 0)
-        goto out_free;
-    snprintf(path, sizeof path, "%s/control.db", data_dir);
+    if (!cat->pg) {
+        snprintf(path, sizeof path, "%s/towns", data_dir);
+        if (make_dir(data_dir, err) < 0 || make_dir(path, err) < 0)
+            goto out_free;
+        snprintf(path, sizeof path, "%s/control.db", data_dir);
+    }
     struct store_options create = conn_options;
     create.create = true;
-    struct store *ctl = store_open(path, &create, err);
+    create.schema = schema_of("", NULL);
+    struct store *ctl = store_open(cat->pg ? cat->pg : path, &create, err);
     if (!ctl)
         goto out_free;
     int rc = apply(ctl, schemas->control, schemas->control_count, err);
@@ -202,18 +229,37 @@ struct store *catalog_control(struct catalog *cat, struct kd_err *err)
     if (!tc)
         return NULL;
     if (!tc->control) {
-        char path[PATH_MAX];
+        char path[PATH_MAX], schema[16];
         snprintf(path, sizeof path, "%s/control.db", cat->dir);
         struct store_options opt;
-        if (options_for(cat, "", &opt, err) < 0)
+        if (options_for(cat, "", &opt, schema, err) < 0)
             return NULL;
-        tc->control = store_open(path, &opt, err);
+        tc->control = store_open(cat->pg ? cat->pg : path, &opt, err);
     }
     return tc->control;
 }
 
+/* PostgreSQL: does the town's schema exist? (Asked on this thread's control
+ * connection, in or out of its transaction.) */
+static bool pg_town_exists(struct catalog *cat, const char *code)
+{
+    struct kd_err err;
+    struct store *ctl = catalog_control(cat, &err);
+    struct store_stmt *st =
+        ctl ? store_prepare(ctl, "SELECT 1 FROM pg_namespace WHERE nspname = ?", &err) : NULL;
+    if (!st)
+        return false;
+    char schema[16];
+    store_bind_str(st, 1, schema_of(code, schema));
+    bool found = store_step(st, &err) == STORE_ROW;
+    store_reset(st);
+    return found;
+}
+
 bool catalog_town_exists(struct catalog *cat, const char *code)
 {
+    if (cat->pg)
+        return pg_town_exists(cat, code);
     char path[PATH_MAX];
     catalog_town_path(cat, code, path, sizeof path);
     return access(path, F_OK) == 0;
@@ -228,7 +274,8 @@ struct store *catalog_town(struct catalog *cat, const char *code, struct kd_err 
     for (size_t i = 0; i < tc->count; i++)
         if (memcmp(tc->towns[i].code, code, 7) == 0)
             return tc->towns[i].conn;
-    if (!catalog_town_exists(cat, code)) {
+    /* (PostgreSQL: opening a missing schema fails with KD_NOT_FOUND.) */
+    if (!cat->pg && !catalog_town_exists(cat, code)) {
         kd_fail(err, KD_NOT_FOUND, NULL, "town %s has no database", code);
         return NULL;
     }
@@ -242,13 +289,17 @@ struct store *catalog_town(struct catalog *cat, const char *code, struct kd_err 
         tc->towns = t;
         tc->cap = cap;
     }
-    char path[PATH_MAX];
+    char path[PATH_MAX], schema[16];
     struct store_options opt;
-    if (options_for(cat, code, &opt, err) < 0)
+    if (options_for(cat, code, &opt, schema, err) < 0)
         return NULL;
-    struct store *s = store_open(catalog_town_path(cat, code, path, sizeof path), &opt, err);
-    if (!s)
+    struct store *s = store_open(cat->pg ? cat->pg : catalog_town_path(cat, code, path, sizeof path),
+                                 &opt, err);
+    if (!s) {
+        if (cat->pg && err->code == KD_NOT_FOUND)
+            kd_fail(err, KD_NOT_FOUND, NULL, "town %s has no database", code);
         return NULL;
+    }
     memcpy(tc->towns[tc->count].code, code, 7);
     tc->towns[tc->count].conn = s;
     tc->count++;
@@ -275,25 +326,32 @@ void catalog_town_drop(struct catalog *cat, const char *code)
             break;
         }
     }
+    if (cat->pg) {
+        char schema[16];
+        struct kd_err ignored;
+        store_pg_drop_schema(cat->pg, schema_of(code, schema), &ignored);
+        return;
+    }
     char path[PATH_MAX];
     unlink_db(catalog_town_path(cat, code, path, sizeof path));
 }
 
 int catalog_town_create(struct catalog *cat, const char *code, struct kd_err *err)
 {
-    char path[PATH_MAX];
+    char path[PATH_MAX], schema[16];
     catalog_town_path(cat, code, path, sizeof path);
-    if (access(path, F_OK) == 0)
+    if (catalog_town_exists(cat, code))
         return kd_fail(err, KD_CONFLICT, "code", "town %s already has a database", code);
     struct store_options create = conn_options;
     create.create = true;
-    struct store *s = store_open(path, &create, err);
+    create.schema = schema_of(code, schema);
+    struct store *s = store_open(cat->pg ? cat->pg : path, &create, err);
     if (!s)
         return -1;
     int rc = apply(s, cat->schemas.town, cat->schemas.town_count, err);
     store_close(s);
     if (rc < 0)
-        unlink_db(path);
+        catalog_town_drop(cat, code);
     return rc;
 }
 

@@ -7,6 +7,11 @@
  *     <data>/control.db
  *     <data>/towns/<town code>.db
  *
+ * With PostgreSQL (catalog_open given a postgresql:// URL instead of a
+ * directory) the databases are schemas of one PostgreSQL database: the
+ * control data in `kyodo_control`, each town in `town_<code>` (the layout
+ * Citus schema-based sharding distributes; docs/operations.md).
+ *
  * Each thread that asks for a database gets its own connection, opened on
  * first use and kept until the thread ends (or catalog_thread_done()), as
  * SQLite connections must not be shared between threads.
@@ -34,7 +39,7 @@ struct catalog_schemas {
 };
 
 /* Creates the data directory if needed, opens and migrates the control
- * database. */
+ * database. data_dir may instead be a postgresql:// URL (store_is_pg). */
 struct catalog *catalog_open(const char *data_dir, const struct catalog_schemas *schemas,
                              struct kd_err *err);
 
@@ -65,6 +70,9 @@ bool catalog_town_exists(struct catalog *cat, const char *code);
 
 /* The file of a town's database (for tools): writes into buf, returns buf. */
 const char *catalog_town_path(struct catalog *cat, const char *code, char *buf, size_t cap);
+
+/* True if the databases are PostgreSQL schemas. */
+bool catalog_is_pg(struct catalog *cat);
 
 /* Closes the calling thread's connections now. */
 void catalog_thread_done(struct catalog *cat);
