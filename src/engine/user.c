@@ -234,9 +234,9 @@ int user_list(struct store *ctl, const char *tenant, user_each_fn each, void *ct
 static const char SQL_UPDATE[] =
     "UPDATE users SET name = coalesce(?1, name), role = coalesce(?2, role),"
     " disabled = coalesce(?3, disabled),"
-    " epoch = epoch + (coalesce(?3, 0) = 1 AND disabled = 0),"
-    " failed_logins = CASE WHEN ?4 THEN 0 ELSE failed_logins END,"
-    " locked_until = CASE WHEN ?4 THEN 0 ELSE locked_until END,"
+    " epoch = epoch + CASE WHEN coalesce(?3, 0) = 1 AND disabled = 0 THEN 1 ELSE 0 END,"
+    " failed_logins = CASE WHEN ?4 = 1 THEN 0 ELSE failed_logins END,"
+    " locked_until = CASE WHEN ?4 = 1 THEN 0 ELSE locked_until END,"
     " updated_at = ?5"
     " WHERE tenant_code = ?6 AND id = ?7";
 

@@ -134,7 +134,7 @@ int cert_issue_record(struct store *town, struct cert_issue *c, struct kd_err *e
     "c.id, c.issued_at, c.issue_date, c.user_login, c.request_id, c.kind, c.form, c.as_of,"     \
     " c.items, c.requester, c.requester_name, c.purpose, c.sheets, c.setai,"                    \
     " (SELECT group_concat(atena, ' ') FROM (SELECT atena FROM certificate_persons p"           \
-    "  WHERE p.issue_id = c.id ORDER BY seq))"
+    "  WHERE p.issue_id = c.id ORDER BY seq) AS ordered)"
 
 static const char SQL_LIST_ALL[] = "SELECT " COLS " FROM certificate_issues c"
                                    " WHERE c.id < ? ORDER BY c.id DESC LIMIT ?";

@@ -134,7 +134,8 @@ int residents_household_as_of(struct store *town, const char *setai, const char 
 static const char SQL_FEED[] =
     "SELECT e.id, coalesce(i.kind, ''), e.on_date, e.recorded_at, coalesce(i.target, 0),"
     " CASE WHEN e.source = 'idou'"
-    "  THEN (SELECT group_concat(atena, ' ') FROM idou_subjects s WHERE s.idou_id = i.id)"
+    "  THEN (SELECT group_concat(atena, ' ') FROM (SELECT atena FROM idou_subjects s"
+    "   WHERE s.idou_id = i.id ORDER BY atena) AS ordered)"
     "  ELSE e.atena END,"
     " coalesce(e.age, 0), coalesce(e.idou_id, 0)"
     " FROM register_events e LEFT JOIN idou i ON i.id = e.idou_id"

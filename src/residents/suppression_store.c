@@ -84,7 +84,7 @@ static const char *col(struct store_stmt *st, int c, struct arena *a)
     " m.offender, m.date_from, m.date_to, m.blocks, m.purposes, m.status, m.lifted_on,"         \
     " m.created_at, m.created_by,"                                                              \
     " (SELECT group_concat(atena, ' ') FROM (SELECT atena FROM suppression_persons p"           \
-    "  WHERE p.measure_id = m.id ORDER BY seq))"
+    "  WHERE p.measure_id = m.id ORDER BY seq) AS ordered)"
 
 static int read_measure(struct store_stmt *st, struct supp_measure *m, struct arena *a,
                         struct kd_err *err)
