@@ -89,14 +89,10 @@ async function seals(atena) {
   return r.json.items;
 }
 
-function townDb(code) {
-  return join(k.dataDir, 'towns', `${code}.db`);
-}
 function setSetting(code, key, value) {
   const sql = value === null ? `DELETE FROM settings WHERE key = '${key}'`
     : `INSERT INTO settings (key, value) VALUES ('${key}', '${value}') ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
-  const r = spawnSync('sqlite3', [townDb(code), sql], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  k.townSql(code, sql);
 }
 
 before(async () => {

@@ -7,6 +7,9 @@
 //   await k.stop();            // SIGTERM; asserts a clean exit (sanitizers)
 //
 // KYODO_BIN names the binary (CTest sets it); KYODO_SOURCE_DIR the tree.
+// KYODO_TEST_STORE, a postgresql:// URL of a server's maintenance database
+// (scripts/pg-cluster start prints one), runs every server on PostgreSQL:
+// each startKyodo gets a fresh database there, dropped by stop().
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -185,6 +188,26 @@ export function operations(doc = openapi()) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// The PostgreSQL server the tests run on (KYODO_TEST_STORE), or null for
+// SQLite files.
+export const TEST_STORE = process.env.KYODO_TEST_STORE || null;
+export const ENGINE = TEST_STORE ? 'postgresql' : 'sqlite';
+
+// The URL of database `db` on the same server as `url`.
+function pgDatabaseUrl(url, db) {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^/?]*)(\/[^?]*)?/, `$1/${db}`);
+}
+
+// Runs SQL with psql; asserts success; returns its unaligned output.
+export function psql(url, sql) {
+  const r = spawnSync('psql', [url, '-qAtX', '-v', 'ON_ERROR_STOP=1', '-c', sql],
+    { encoding: 'utf8', timeout: 60000 });
+  assert.equal(r.status, 0, `psql: ${sql}\n${r.stderr}`);
+  return r.stdout;
+}
+
+let pgDatabases = 0;
+
 export const DEMO_TOWNS = [
   ['104213', '中之条町'], ['104248', '長野原町'], ['104256', '嬬恋村'],
   ['104264', '草津町'], ['104281', '高山村'], ['104299', '東吾妻町'],
@@ -196,7 +219,15 @@ export async function startKyodo({ towns = DEMO_TOWNS.slice(0, 2), config = '', 
   const dir = mkdtempSync(join(tmpdir(), 'kyodo-test-'));
   const dataDir = join(dir, 'data');
   const confPath = join(dir, 'kyodo.conf');
-  writeFileSync(confPath, `[store]\ndata_dir = ${dataDir}\n[session]\npassword_min_length = 10\n${config}\n`);
+  // On PostgreSQL: a database of this test process's own.
+  let store = null;
+  const db = `kyodo_test_${process.pid}_${++pgDatabases}`;
+  if (TEST_STORE) {
+    psql(TEST_STORE, `CREATE DATABASE ${db}`);
+    store = pgDatabaseUrl(TEST_STORE, db);
+  }
+  writeFileSync(confPath, `[store]\ndata_dir = ${dataDir}\n${store ? `store = ${store}\n` : ''}` +
+    `[session]\npassword_min_length = 10\n${config}\n`);
   const passwords = new Map();
   for (const [code, name] of towns) {
     const r = kyodoCli(['tenant', 'add', '--code', code, '--name', name, '--config', confPath]);
@@ -233,7 +264,17 @@ export async function startKyodo({ towns = DEMO_TOWNS.slice(0, 2), config = '', 
   }));
 
   return {
-    base, port, dataDir, confPath, proc,
+    base, port, dataDir, confPath, proc, store,
+    // Runs SQL in a town's database (SQLite file or PostgreSQL schema) behind
+    // the server's back; returns the output (rows as a|b lines).
+    townSql(code, sql) {
+      if (!store) {
+        const r = spawnSync('sqlite3', [join(dataDir, 'towns', `${code}.db`), sql], { encoding: 'utf8' });
+        assert.equal(r.status, 0, r.stderr);
+        return r.stdout;
+      }
+      return psql(store, `SET search_path TO town_${code}; ${sql}`);
+    },
     log: () => log,
     cli: (args, opts = {}) => kyodoCli([...args, '--config', confPath], opts),
     // Signs in with the given town, login and password; asserts success.
@@ -279,6 +320,8 @@ export async function startKyodo({ towns = DEMO_TOWNS.slice(0, 2), config = '', 
       clearTimeout(timer);
       const e = await exitPromise;
       rmSync(dir, { recursive: true, force: true });
+      if (store)
+        psql(TEST_STORE, `DROP DATABASE ${db} WITH (FORCE)`);
       assert.ok(!early, `kyodo exited (${JSON.stringify(e)}) before the test stopped it:\n${log}`);
       assert.notEqual(first, 'hung', `kyodo did not exit within 30 s of SIGTERM:\n${log}`);
       assert.equal(e.signal, null, `kyodo died of ${e.signal}:\n${log}`);
