@@ -369,9 +369,9 @@ static int plan_statement(const struct tok *t, size_t start, size_t end, struct 
 int pg_sql_translate(const char *sql, struct pg_sql *out, struct kd_err *err)
 {
     memset(out, 0, sizeof *out);
-    struct tok *t;
-    size_t n;
-    int max;
+    struct tok *t = NULL;
+    size_t n = 0;
+    int max = 0;
     if (lex(sql, &t, &n, &max, err) < 0)
         return -1;
     /* One slot more than the tokens: "before the end". */
