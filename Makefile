@@ -50,6 +50,7 @@ bench: deps
 	$(MAKE) build
 	scripts/bench $(BUILD)
 	scripts/bench-residents $(BUILD)
+	scripts/bench-pg $(BUILD)
 
 fuzz: deps
 	test -f $(BUILD_FUZZ)/build.ninja || CC=clang-14 cmake -S . -B $(BUILD_FUZZ) -G Ninja \
