@@ -47,7 +47,7 @@ static int migrate_town(void *p, const struct tenant *t)
         struct logline l;
         logline_begin(&l, LOG_ERROR, "town database unavailable");
         logline_str(&l, "tenant", t->code);
-        logline_str(&l, "detail", err.message);
+        logline_text(&l, "detail", err.message);
         logline_end(&l);
         m->failed++;
     }

@@ -30,11 +30,17 @@
 
 struct audit_queue;
 struct audit_job;
+struct observe;
 
 struct api_app {
     struct catalog *cat;
     const struct config *cfg;
+    /* Its fields are atomic: a reload (SIGHUP) changes them. */
     struct auth_policy policy;
+    /* Metrics and readiness (api/observe.h); NULL: none kept, and the
+     * readiness route answers as if ready but for shutdown, which it cannot
+     * see. */
+    struct observe *observe;
     const char *web_dir;
     /* Group commit of the audit entries of reads (engine/audit_queue.h);
      * NULL: each is appended at once. */
@@ -152,6 +158,8 @@ void api_instant(struct jw *w, int64_t ms);
 
 /* Handlers, by file. */
 int api_health(struct api_req *, struct api_out *, struct kd_err *);
+int api_health_live(struct api_req *, struct api_out *, struct kd_err *);
+int api_health_ready(struct api_req *, struct api_out *, struct kd_err *);
 int api_openapi(struct api_req *, struct api_out *, struct kd_err *);
 int api_roles(struct api_req *, struct api_out *, struct kd_err *);
 int api_session_create(struct api_req *, struct api_out *, struct kd_err *);

@@ -3,6 +3,8 @@
  */
 #include "api/api.h"
 
+#include "api/observe.h"
+
 int api_health(struct api_req *req, struct api_out *out, struct kd_err *err)
 {
     /* Healthy means the control database answers. */
@@ -19,6 +21,36 @@ int api_health(struct api_req *req, struct api_out *out, struct kd_err *err)
     jw_kstr(w, "status", "ok");
     jw_kstr(w, "version", KYODO_VERSION);
     jw_kint(w, "towns", towns);
+    jw_obj_end(w);
+    return 0;
+}
+
+/* Liveness: the process answers. Nothing else is looked at, so a slow or
+ * missing database never gets a live server restarted. */
+int api_health_live(struct api_req *req, struct api_out *out, struct kd_err *err)
+{
+    (void)req;
+    (void)err;
+    struct jw *w = api_reply(out, 200);
+    jw_obj(w);
+    jw_kstr(w, "status", "live");
+    jw_obj_end(w);
+    return 0;
+}
+
+/* Readiness: the control database and every active town's database open and
+ * migrated, and not shutting down (observe_ready). 503 otherwise, with the
+ * reason (counts, never town codes: this is the public port). */
+int api_health_ready(struct api_req *req, struct api_out *out, struct kd_err *err)
+{
+    char why[160];
+    if (!req->app->observe)
+        return kd_fail(err, KD_UNAVAILABLE, NULL, "not ready: readiness is not kept here");
+    if (!observe_ready(req->app->observe, why, sizeof why))
+        return kd_fail(err, KD_UNAVAILABLE, NULL, "not ready: %s", why);
+    struct jw *w = api_reply(out, 200);
+    jw_obj(w);
+    jw_kstr(w, "status", "ready");
     jw_obj_end(w);
     return 0;
 }

@@ -20,6 +20,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/text.h"
+#include "api/observe.h"
 #include "engine/audit_queue.h"
 #include "http/static_files.h"
 
@@ -88,7 +89,7 @@ static void set_error(struct http_request *http, struct http_response *resp,
         logline_begin(&l, LOG_ERROR, "internal error");
         logline_str(&l, "rid", http->request_id);
         logline_str(&l, "route", http->log_route);
-        logline_str(&l, "detail", err->message);
+        logline_text(&l, "detail", err->message);
         logline_end(&l);
         snprintf(internal, sizeof internal, "internal error (request %s)", http->request_id);
         message = internal;
@@ -119,6 +120,7 @@ static void serve_static(struct api_app *app, struct http_request *http,
         return;
     }
     http->log_route = "static";
+    http->metric_id = observe_static_id();
     if (static_serve(app->web_dir, http->path, resp, &err) < 0)
         set_error(http, resp, &err);
 }
@@ -212,6 +214,7 @@ static void respond(struct api_req *rq, struct http_response *resp)
     }
     const struct api_route *route = &api_routes[idx];
     http->log_route = route->key.pattern;
+    http->metric_id = observe_route_id(idx);
     rq->now_ms = clock_now_ms();
 
     struct principal who;
@@ -304,7 +307,9 @@ void api_dispatch(void *ctx, struct http_request *http, struct http_response *re
     rq->app = ctx;
     rq->http = http;
     rq->arena = &http->arena;
+    uint64_t db0 = store_thread_ns();
     respond(rq, resp);
+    http->db_ns = store_thread_ns() - db0;
     if (rq->audit) {
         rq->audit->done = audit_done;
         rq->audit->ctx = http;

@@ -19,6 +19,8 @@
 
 const struct api_route api_routes[] = {
     {{"GET", V1 "/health"}, api_health, NULL, NULL, API_PUBLIC, NULL},
+    {{"GET", V1 "/health/live"}, api_health_live, NULL, NULL, API_PUBLIC, NULL},
+    {{"GET", V1 "/health/ready"}, api_health_ready, NULL, NULL, API_PUBLIC, NULL},
     {{"GET", V1 "/openapi.json"}, api_openapi, NULL, NULL, API_PUBLIC, NULL},
 
     {{"POST", V1 "/session"}, api_session_create, NULL, NULL, API_PUBLIC, "ログイン"},

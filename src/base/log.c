@@ -119,6 +119,36 @@ void logline_str(struct logline *l, const char *key, const char *value)
     logline_strn(l, key, value, value ? strlen(value) : 0);
 }
 
+void logline_text(struct logline *l, const char *key, const char *value)
+{
+    static const char withheld[] = "[digits withheld]";
+    if (!value) {
+        logline_str(l, key, NULL);
+        return;
+    }
+    char buf[LOG_LINE_MAX];
+    size_t o = 0;
+    for (size_t i = 0; value[i] && o < sizeof buf - sizeof withheld;) {
+        size_t j = i;
+        while (value[j] >= '0' && value[j] <= '9')
+            j++;
+        if (j - i >= 12) {
+            memcpy(buf + o, withheld, sizeof withheld - 1);
+            o += sizeof withheld - 1;
+            i = j;
+        } else if (j > i) {
+            size_t n = j - i < sizeof buf - sizeof withheld - o ? j - i
+                                                                 : sizeof buf - sizeof withheld - o;
+            memcpy(buf + o, value + i, n);
+            o += n;
+            i = j;
+        } else {
+            buf[o++] = value[i++];
+        }
+    }
+    logline_strn(l, key, buf, o);
+}
+
 void logline_int(struct logline *l, const char *key, int64_t value)
 {
     if (l->skip || l->truncated)
@@ -291,6 +321,6 @@ void log_msg(enum log_level level, const char *msg, const char *detail)
     struct logline l;
     logline_begin(&l, level, msg);
     if (detail)
-        logline_str(&l, "detail", detail);
+        logline_text(&l, "detail", detail);
     logline_end(&l);
 }

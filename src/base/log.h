@@ -34,6 +34,10 @@ void log_set_level(enum log_level level);
 void logline_begin(struct logline *l, enum log_level level, const char *msg);
 void logline_str(struct logline *l, const char *key, const char *value);
 void logline_strn(struct logline *l, const char *key, const char *value, size_t len);
+/* Free text that may quote input (error messages): as logline_str, but every
+ * run of 12 or more ASCII digits — a 個人番号 has 12 — is written as
+ * "[digits withheld]". */
+void logline_text(struct logline *l, const char *key, const char *value);
 void logline_int(struct logline *l, const char *key, int64_t value);
 void logline_bool(struct logline *l, const char *key, bool value);
 void logline_end(struct logline *l);
@@ -47,7 +51,8 @@ void logline_end(struct logline *l);
 int log_async_start(void);
 void log_async_stop(void);
 
-/* One-line helpers for a message with no fields beyond a free-text detail. */
+/* One-line helpers for a message with no fields beyond a free-text detail
+ * (written with logline_text). */
 void log_msg(enum log_level level, const char *msg, const char *detail);
 
 #endif

@@ -77,9 +77,15 @@ int cli_synthesize(struct catalog *cat, const struct tenant *t, int count, uint6
                    int years, struct synth_stats *st, struct kd_err *err);
 
 /* The server's daily work (maintenance.c): a thread that publishes each
- * town's age milestones at start and whenever the date changes. */
+ * town's age milestones at start and whenever the date changes, and
+ * refreshes the per-town figures of the metrics page (obs, may be NULL)
+ * every stats_interval seconds (set again by a reload, which also refreshes
+ * them at once). */
 struct maintenance;
-struct maintenance *maintenance_start(struct catalog *cat);
+struct observe;
+struct maintenance *maintenance_start(struct catalog *cat, struct observe *obs,
+                                      int stats_interval);
+void maintenance_set_stats_interval(struct maintenance *m, int seconds);
 void maintenance_stop(struct maintenance *m);
 
 /* `kyodo residents milestones`: publishes through `through` (ISO; NULL:

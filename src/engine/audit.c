@@ -321,3 +321,14 @@ int audit_list(struct store *town, const struct audit_filter *f, audit_each_fn e
     store_reset(st);
     return rc == STORE_DONE ? count : -1;
 }
+
+int audit_count(struct store *town, int64_t *entries, struct kd_err *err)
+{
+    struct store_stmt *st = store_prepare(town, SQL_HEAD, err);
+    if (!st)
+        return -1;
+    enum store_step rc = store_step(st, err);
+    *entries = rc == STORE_ROW ? store_col_i64(st, 0) : 0;
+    store_reset(st);
+    return rc == STORE_ERROR ? -1 : 0;
+}

@@ -73,6 +73,9 @@ struct audit_verdict {
 int audit_verify(struct store *town, const char *town_code, const struct audit_anchor *anchor,
                  struct audit_verdict *v, struct kd_err *err);
 
+/* The number of entries in a town's log (its last seq: one index lookup). */
+int audit_count(struct store *town, int64_t *entries, struct kd_err *err);
+
 struct audit_filter {
     const char *user_login; /* NULL: any */
     const char *subject;    /* NULL: any */

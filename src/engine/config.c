@@ -18,36 +18,49 @@ struct key {
     enum kind kind;
     size_t offset, size; /* size: buffer size for K_STR */
     int64_t min, max;
+    bool reload; /* applied by a reload (SIGHUP); otherwise needs a restart */
 };
 
-#define STR(sec, f) {sec, #f, K_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0}
-#define INT(sec, f, lo, hi) {sec, #f, K_INT, offsetof(struct config, f), 0, lo, hi}
-#define I64(sec, f, lo, hi) {sec, #f, K_I64, offsetof(struct config, f), 0, lo, hi}
-#define BOOL(sec, f) {sec, #f, K_BOOL, offsetof(struct config, f), 0, 0, 1}
+#define KSTR(sec, n, f, r)                                                                     \
+    {sec, n, K_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, r}
+#define KNUM(sec, n, kind, f, lo, hi, r) {sec, n, kind, offsetof(struct config, f), 0, lo, hi, r}
+#define STR(sec, f) KSTR(sec, #f, f, false)
+#define INT(sec, f, lo, hi) KNUM(sec, #f, K_INT, f, lo, hi, false)
+#define I64(sec, f, lo, hi) KNUM(sec, #f, K_I64, f, lo, hi, false)
+#define BOOL(sec, f) KNUM(sec, #f, K_BOOL, f, 0, 1, false)
+/* Keys a reload (SIGHUP) applies; every other key needs a restart. */
+#define RSTR(sec, f) KSTR(sec, #f, f, true)
+#define RINT(sec, f, lo, hi) KNUM(sec, #f, K_INT, f, lo, hi, true)
+#define RI64(sec, f, lo, hi) KNUM(sec, #f, K_I64, f, lo, hi, true)
+#define RBOOL(sec, f) KNUM(sec, #f, K_BOOL, f, 0, 1, true)
 
 static const struct key keys[] = {
     STR("server", listen),
     INT("server", port, 0, 65535),
     INT("server", threads, 1, 256),
     STR("server", web_dir),
-    I64("server", max_body_bytes, 1024, 1LL << 30),
+    RI64("server", max_body_bytes, 1024, 1LL << 30),
     I64("server", max_header_bytes, 4096, 1 << 20),
     INT("server", max_connections, 1, 100000),
     INT("server", max_connections_per_ip, 0, 100000),
     INT("server", connection_timeout, 1, 3600),
-    INT("server", shutdown_grace, 0, 600),
+    RINT("server", shutdown_grace, 0, 600),
     BOOL("server", secure_cookies),
-    BOOL("server", access_log),
-    BOOL("server", trust_request_id),
-    STR("server", log_level),
+    RBOOL("server", access_log),
+    RBOOL("server", trust_request_id),
+    RSTR("server", log_level),
     STR("store", data_dir),
     STR("store", store),
-    INT("session", idle_timeout, 1, 86400),
-    INT("session", max_lifetime, 60, 7 * 86400),
-    INT("session", lockout_threshold, 1, 100),
-    INT("session", lockout_seconds, 1, 86400),
-    INT("session", password_min_length, 8, 128),
+    RINT("session", idle_timeout, 1, 86400),
+    RINT("session", max_lifetime, 60, 7 * 86400),
+    RINT("session", lockout_threshold, 1, 100),
+    RINT("session", lockout_seconds, 1, 86400),
+    RINT("session", password_min_length, 8, 128),
     INT("session", hash_concurrency, 1, 64),
+    KSTR("metrics", "listen", metrics_listen, false),
+    KNUM("metrics", "port", K_INT, metrics_port, 0, 65535, false),
+    KSTR("metrics", "token", metrics_token, true),
+    RINT("metrics", town_stats_interval, 10, 86400),
 };
 
 void config_defaults(struct config *c)
@@ -73,6 +86,8 @@ void config_defaults(struct config *c)
     c->lockout_seconds = 900;
     c->password_min_length = 10;
     c->hash_concurrency = 2;
+    c->metrics_port = 9464;
+    c->town_stats_interval = 60;
 }
 
 /* Debian's inih is built without line numbers in the handler, so the text
@@ -220,5 +235,63 @@ int config_check(const struct config *c, struct kd_err *err)
         strncmp(c->store, "postgres://", 11) != 0)
         return kd_fail(err, KD_INVALID_VALUE, "store",
                        "store must be a postgresql:// URL (or empty for SQLite files)");
+    size_t tok = strlen(c->metrics_token);
+    bool tok_ok = tok == 0 || tok >= 16;
+    for (size_t i = 0; tok_ok && i < tok; i++)
+        tok_ok = c->metrics_token[i] > ' ' && c->metrics_token[i] < 0x7f;
+    if (!tok_ok)
+        return kd_fail(err, KD_INVALID_VALUE, "token",
+                       "[metrics] token must be empty or 16 to 127 visible ASCII characters");
     return 0;
+}
+
+void config_diff(const struct config *a, const struct config *b, config_diff_fn fn, void *ctx)
+{
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const struct key *k = &keys[i];
+        const char *pa = (const char *)a + k->offset, *pb = (const char *)b + k->offset;
+        bool same;
+        switch (k->kind) {
+        case K_STR: same = strcmp(pa, pb) == 0; break;
+        case K_INT: same = *(const int *)pa == *(const int *)pb; break;
+        case K_I64: same = *(const int64_t *)pa == *(const int64_t *)pb; break;
+        default: same = *(const bool *)pa == *(const bool *)pb; break;
+        }
+        if (!same)
+            fn(ctx, k->section, k->name, k->reload);
+    }
+}
+
+void config_take_reloadable(struct config *dst, const struct config *src)
+{
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const struct key *k = &keys[i];
+        if (!k->reload)
+            continue;
+        size_t n = k->kind == K_STR   ? k->size
+                   : k->kind == K_INT ? sizeof(int)
+                   : k->kind == K_I64 ? sizeof(int64_t)
+                                      : sizeof(bool);
+        memcpy((char *)dst + k->offset, (const char *)src + k->offset, n);
+    }
+}
+
+bool config_key_reloadable(const char *section, const char *name)
+{
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+            return keys[i].reload;
+    return false;
+}
+
+size_t config_key_count(void)
+{
+    return sizeof keys / sizeof keys[0];
+}
+
+void config_key_at(size_t i, const char **section, const char **name, bool *reloadable)
+{
+    *section = keys[i].section;
+    *name = keys[i].name;
+    *reloadable = keys[i].reload;
 }

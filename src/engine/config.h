@@ -41,6 +41,11 @@ struct config {
     int lockout_seconds;      /* default 900 */
     int password_min_length;  /* characters, default 10 */
     int hash_concurrency;     /* password hashes at once (64 MiB each), default 2 */
+    /* [metrics] (docs/operations.md, "Metrics") */
+    char metrics_listen[64];  /* listen: address of the metrics listener; "" (default): none */
+    int metrics_port;         /* port: default 9464; 0 picks a free port */
+    char metrics_token[128];  /* token: if set, scrapes must send it as a Bearer token */
+    int town_stats_interval;  /* seconds between refreshes of the per-town figures, default 60 */
 };
 
 /* Fills every field with its default. */
@@ -56,5 +61,21 @@ int config_parse(struct config *c, const char *text, size_t len, struct kd_err *
 
 /* Checks cross-field consistency (ranges are checked while parsing). */
 int config_check(const struct config *c, struct kd_err *err);
+
+/*
+ * Reload (SIGHUP). Each key either is applied by a reload or needs a restart
+ * (docs/operations.md lists which).
+ */
+typedef void (*config_diff_fn)(void *ctx, const char *section, const char *key,
+                               bool reloadable);
+/* Calls fn for every key whose value differs between a and b, in file order. */
+void config_diff(const struct config *a, const struct config *b, config_diff_fn fn, void *ctx);
+/* Copies the values of the keys a reload applies from src into dst. */
+void config_take_reloadable(struct config *dst, const struct config *src);
+/* True if the key is applied by a reload (false also for unknown keys). */
+bool config_key_reloadable(const char *section, const char *name);
+/* Every key, in file order (documentation checks). */
+size_t config_key_count(void);
+void config_key_at(size_t i, const char **section, const char **name, bool *reloadable);
 
 #endif

@@ -293,3 +293,23 @@ bool session_csrf_ok(const struct principal *p, const char *token, size_t len)
         return false;
     return sodium_memcmp(p->csrf, token, SESSION_TOKEN_LEN) == 0;
 }
+
+static const char SQL_COUNT_BY_TOWN[] =
+    "SELECT u.tenant_code, count(*) FROM sessions s JOIN users u ON u.id = s.user_id"
+    " WHERE s.expires_at > ?1 AND ?1 - s.last_seen < ?2 AND s.epoch = u.epoch"
+    " GROUP BY u.tenant_code";
+
+int session_count_by_town(struct store *ctl, const struct auth_policy *policy, int64_t now_ms,
+                          session_count_fn each, void *ctx, struct kd_err *err)
+{
+    struct store_stmt *st = store_prepare(ctl, SQL_COUNT_BY_TOWN, err);
+    if (!st)
+        return -1;
+    store_bind_i64(st, 1, now_ms);
+    store_bind_i64(st, 2, policy->idle_ms);
+    enum store_step rc;
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        each(ctx, store_col_text(st, 0, NULL), store_col_i64(st, 1));
+    store_reset(st);
+    return rc == STORE_DONE ? 0 : -1;
+}

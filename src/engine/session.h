@@ -62,6 +62,14 @@ int64_t session_sweep(struct store *ctl, const struct auth_policy *policy, int64
                       struct kd_err *err);
 
 /* True if the CSRF token matches the session's (constant time). */
+/* Counts the live sessions of each town (not ended by time; a session's
+ * last use is written at most every touch_ms, so the idle cut is that
+ * approximate): calls each(ctx, town code, count) for towns with any. For
+ * metrics: no personal data, one indexed query. */
+typedef void (*session_count_fn)(void *ctx, const char *town, int64_t sessions);
+int session_count_by_town(struct store *ctl, const struct auth_policy *policy, int64_t now_ms,
+                          session_count_fn each, void *ctx, struct kd_err *err);
+
 bool session_csrf_ok(const struct principal *p, const char *token, size_t len);
 
 /* Drops this thread's session cache (tests; thread exit frees it too). */

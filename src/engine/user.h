@@ -26,13 +26,16 @@
 
 extern const struct store_schema user_schema;
 
+/* Each field is atomic: a reload of the configuration (SIGHUP) sets them
+ * one by one while requests read them (each read sees the old or the new
+ * value of that field). */
 struct auth_policy {
-    int64_t idle_ms;       /* a session unused this long ends */
-    int64_t lifetime_ms;   /* a session ends this long after sign-in */
-    int64_t touch_ms;      /* last-use is written at most this often */
-    int lockout_threshold; /* consecutive failures that lock an account */
-    int64_t lockout_ms;
-    int password_min_chars;
+    _Atomic int64_t idle_ms;       /* a session unused this long ends */
+    _Atomic int64_t lifetime_ms;   /* a session ends this long after sign-in */
+    _Atomic int64_t touch_ms;      /* last-use is written at most this often */
+    _Atomic int lockout_threshold; /* consecutive failures that lock an account */
+    _Atomic int64_t lockout_ms;
+    _Atomic int password_min_chars;
 };
 
 struct user {

@@ -37,6 +37,8 @@ struct http_server {
     atomic_int in_flight;
     atomic_bool draining;
     uint16_t port;
+    /* What a reload may change (http_server_reconfigure). */
+    atomic_bool access_log, trust_request_id;
 };
 
 /* One request; lives from the URI callback to the completion callback. */
@@ -122,7 +124,7 @@ static atomic_uint_fast64_t id_counter;
 static void request_id(struct req *r)
 {
     const char *given =
-        r->srv->cfg.trust_request_id ? http_header(&r->pub, "X-Request-Id") : NULL;
+        atomic_load(&r->srv->trust_request_id) ? http_header(&r->pub, "X-Request-Id") : NULL;
     if (given) {
         size_t n = strlen(given);
         bool ok = n >= 8 && n <= HTTP_REQUEST_ID_LEN;
@@ -184,7 +186,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     struct req *r = *req_cls;
     if (!r)
         return;
-    if (srv->cfg.access_log && r->pub.method) {
+    if (srv->cfg.observe)
+        srv->cfg.observe(srv->cfg.observe_ctx, &r->pub, r->status,
+                         clock_mono_us() - r->start_us);
+    if (atomic_load(&srv->access_log) && r->pub.method) {
         struct logline l;
         logline_begin(&l, LOG_INFO, "request");
         logline_str(&l, "rid", r->pub.request_id);
@@ -427,11 +432,50 @@ void http_resume(struct http_request *pub, const struct http_response *instead)
     MHD_resume_connection(pub->conn);
 }
 
+/* Copies a libmicrohttpd message without what could be personal data: some
+ * carry the requested URL (whose query may be a name or a number being
+ * looked up) or the client's address. Quoted parts (`…' and "…"), the rest
+ * of a word after '?' and runs of digits with dots or colons (addresses)
+ * become "…". */
+static void scrub(const char *in, char *out, size_t cap)
+{
+    static const char gap[] = "\xe2\x80\xa6"; /* … */
+    size_t o = 0;
+    for (size_t i = 0; in[i] && o + 4 < cap;) {
+        char c = in[i];
+        char close = c == '`' ? '\'' : c == '"' ? '"' : 0;
+        if (close || c == '?') {
+            out[o++] = c;
+            i++;
+            while (in[i] && (close ? in[i] != close : in[i] != ' '))
+                i++;
+            memcpy(out + o, gap, 3);
+            o += 3;
+            continue;
+        }
+        if (c >= '0' && c <= '9') {
+            size_t j = i, seps = 0;
+            for (; (in[j] >= '0' && in[j] <= '9') || in[j] == '.' || in[j] == ':'; j++)
+                seps += in[j] == '.' || in[j] == ':';
+            if (seps >= 2) {
+                memcpy(out + o, gap, 3);
+                o += 3;
+                i = j;
+                continue;
+            }
+        }
+        out[o++] = c;
+        i++;
+    }
+    out[o] = '\0';
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
-    char msg[256];
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    char raw[512], msg[256];
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    scrub(raw, msg, sizeof msg);
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
@@ -450,6 +494,8 @@ struct http_server *http_server_start(const struct http_server_config *cfg, http
     randombytes_buf(raw, sizeof raw);
     text_hex(raw, sizeof raw, id_prefix);
     srv->cfg = *cfg;
+    atomic_store(&srv->access_log, cfg->access_log);
+    atomic_store(&srv->trust_request_id, cfg->trust_request_id);
     srv->dispatch = fn;
     srv->ctx = ctx;
 
@@ -501,6 +547,14 @@ struct http_server *http_server_start(const struct http_server_config *cfg, http
 uint16_t http_server_port(struct http_server *s)
 {
     return s->port;
+}
+
+void http_server_reconfigure(struct http_server *s, size_t max_body, bool access_log,
+                             bool trust_request_id)
+{
+    s->cfg.max_body = max_body;
+    atomic_store(&s->access_log, access_log);
+    atomic_store(&s->trust_request_id, trust_request_id);
 }
 
 bool http_server_draining(struct http_server *s)

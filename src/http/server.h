@@ -44,6 +44,11 @@ struct http_request {
     const char *log_route;  /* route pattern or static path; NULL: unmatched */
     char log_tenant[7];
     int64_t log_user_id;
+    /* Set by the dispatcher for the metrics (http_server_config.observe):
+     * which series the request counts in (0: none matched), and the time
+     * it spent in database calls. */
+    int metric_id;
+    uint64_t db_ns;
 };
 
 #define HTTP_MAX_HEADERS 8
@@ -92,11 +97,19 @@ typedef void (*http_dispatch_fn)(void *ctx, struct http_request *req,
 void http_defer(struct http_request *req, void (*start)(void *ctx), void *ctx);
 void http_resume(struct http_request *req, const struct http_response *instead);
 
+/* Called once per finished request on its worker thread (metrics): its
+ * status (0 when no answer was sent) and its duration from the first byte
+ * of its headers. Must be cheap and must not block. */
+typedef void (*http_observe_fn)(void *ctx, const struct http_request *req, int status,
+                                int64_t dur_us);
+
 struct http_server_config {
+    http_observe_fn observe; /* may be NULL */
+    void *observe_ctx;
     const char *listen; /* IPv4 or IPv6 literal */
     int port;           /* 0: any free port */
     int threads;
-    size_t max_body;
+    _Atomic size_t max_body; /* atomic: a reload may change it (http_server_reconfigure) */
     size_t max_header;
     int max_connections;
     int max_connections_per_ip; /* 0: none */
@@ -111,6 +124,12 @@ struct http_server *http_server_start(const struct http_server_config *cfg, http
                                       void *ctx, struct kd_err *err);
 /* The port actually bound. */
 uint16_t http_server_port(struct http_server *s);
+/* Applies what a reload of the configuration may change while the server
+ * runs: the body ceiling, the access log, trust in X-Request-Id. Any
+ * thread; requests already reading a body keep the ceiling they began with
+ * or see the new one. */
+void http_server_reconfigure(struct http_server *s, size_t max_body, bool access_log,
+                             bool trust_request_id);
 /* True while draining (responses then carry Connection: close). */
 bool http_server_draining(struct http_server *s);
 void http_server_drain(struct http_server *s, int grace_seconds);

@@ -346,3 +346,15 @@ int residents_search(struct store *town, const struct search_query *q, hit_fn ea
     store_reset(st);
     return rc == STORE_DONE ? count : -1;
 }
+
+int residents_count(struct store *town, int64_t *residents, struct kd_err *err)
+{
+    struct store_stmt *st =
+        store_prepare(town, "SELECT count(*) FROM resident_index WHERE status = 'resident'", err);
+    if (!st)
+        return -1;
+    enum store_step rc = store_step(st, err);
+    *residents = rc == STORE_ROW ? store_col_i64(st, 0) : 0;
+    store_reset(st);
+    return rc == STORE_ROW ? 0 : -1;
+}

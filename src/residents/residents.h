@@ -226,6 +226,11 @@ int residents_milestone_ages(struct store *town, int *ages, int *n, struct arena
 int residents_publish_milestones(struct store *town, const char *from, const char *through,
                                  int64_t now_ms, int *published, struct kd_err *err);
 
+/* The number of persons resident in the town today (住民: not 消除), for the
+ * operators' metrics. It reads the whole index: call it now and then (the
+ * server does every [metrics] town_stats_interval), not per request. */
+int residents_count(struct store *town, int64_t *residents, struct kd_err *err);
+
 /* Makes the search keys that people indexed by an older version lack (after
  * a migration added a kind of key). Idempotent; *done says how many people
  * it indexed. Runs in write transactions of its own. */

@@ -12,6 +12,21 @@
 #include <string.h>
 #include <time.h>
 
+/* Time spent in store calls by this thread (store_thread_ns). */
+static _Thread_local uint64_t thread_ns;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t store_thread_ns(void)
+{
+    return thread_ns;
+}
+
 bool store_is_pg(const char *where)
 {
     return strncmp(where, "postgresql://", 13) == 0 || strncmp(where, "postgres://", 11) == 0;
@@ -44,14 +59,17 @@ const char *store_where(struct store *s)
 
 int store_exec(struct store *s, const char *sql, struct kd_err *err)
 {
-    return s->ops->exec(s, sql, err);
+    uint64_t t0 = now_ns();
+    int rc = s->ops->exec(s, sql, err);
+    thread_ns += now_ns() - t0;
+    return rc;
 }
 
 int store_begin_read(struct store *s, struct kd_err *err)
 {
     if (s->tx_depth)
         return kd_fail(err, KD_INTERNAL, NULL, "transaction already open on %s", s->where);
-    if (s->ops->exec(s, s->ops->begin_read_sql, err) < 0)
+    if (store_exec(s, s->ops->begin_read_sql, err) < 0)
         return -1;
     s->tx_depth = 1;
     return 0;
@@ -89,9 +107,12 @@ int store_begin_write(struct store *s, struct kd_err *err)
 {
     if (s->tx_depth)
         return kd_fail(err, KD_INTERNAL, NULL, "transaction already open on %s", s->where);
-    if (lock_for_write(s, err) < 0)
+    uint64_t t0 = now_ns();
+    int locked = lock_for_write(s, err);
+    thread_ns += now_ns() - t0;
+    if (locked < 0)
         return -1;
-    if (s->ops->exec(s, s->ops->begin_write_sql, err) < 0) {
+    if (store_exec(s, s->ops->begin_write_sql, err) < 0) {
         unlock_for_write(s);
         return -1;
     }
@@ -103,7 +124,7 @@ int store_commit(struct store *s, struct kd_err *err)
 {
     if (!s->tx_depth)
         return kd_fail(err, KD_INTERNAL, NULL, "commit without a transaction on %s", s->where);
-    if (s->ops->exec(s, s->ops->commit_sql, err) < 0) {
+    if (store_exec(s, s->ops->commit_sql, err) < 0) {
         store_rollback(s);
         return -1;
     }
@@ -117,7 +138,7 @@ void store_rollback(struct store *s)
     if (!s->tx_depth)
         return;
     struct kd_err ignored;
-    s->ops->exec(s, s->ops->rollback_sql, &ignored);
+    store_exec(s, s->ops->rollback_sql, &ignored);
     s->tx_depth = 0;
     unlock_for_write(s);
 }
@@ -129,7 +150,10 @@ bool store_in_transaction(struct store *s)
 
 struct store_stmt *store_prepare(struct store *s, const char *sql, struct kd_err *err)
 {
-    return s->ops->prepare(s, sql, err);
+    uint64_t t0 = now_ns();
+    struct store_stmt *st = s->ops->prepare(s, sql, err);
+    thread_ns += now_ns() - t0;
+    return st;
 }
 
 void store_bind_i64(struct store_stmt *st, int idx, int64_t v)
@@ -162,7 +186,10 @@ void store_bind_null(struct store_stmt *st, int idx)
 
 enum store_step store_step(struct store_stmt *st, struct kd_err *err)
 {
-    return st->owner->ops->step(st, err);
+    uint64_t t0 = now_ns();
+    enum store_step rc = st->owner->ops->step(st, err);
+    thread_ns += now_ns() - t0;
+    return rc;
 }
 
 void store_reset(struct store_stmt *st)

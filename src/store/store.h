@@ -110,6 +110,11 @@ uint64_t store_commits(struct store *s);
 /* Where the connection points (file path), for messages. */
 const char *store_where(struct store *s);
 
+/* Nanoseconds the calling thread has spent in store calls (statements,
+ * transactions and waits for the write lock) since it started: the
+ * difference across a request is its database time (metrics). */
+uint64_t store_thread_ns(void);
+
 /*
  * Schema migrations. A database carries a table of applied (scope, version)
  * pairs; store_migrate() applies, in one write transaction each, every step

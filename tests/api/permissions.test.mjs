@@ -15,6 +15,8 @@ const RESIDENTS = ['residents_clerk', 'residents_supervisor'];
 // with the probe body below answers. null roles: public (no session needed).
 const TABLE = {
   'GET /api/v1/health': { roles: null, status: 200 },
+  'GET /api/v1/health/live': { roles: null, status: 200 },
+  'GET /api/v1/health/ready': { roles: null, status: 200 },
   'GET /api/v1/openapi.json': { roles: null, status: 200 },
   'POST /api/v1/session': { roles: null, status: 400 },
   'DELETE /api/v1/session': { roles: ALL, status: 204 },
