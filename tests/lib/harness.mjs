@@ -215,14 +215,17 @@ export const DEMO_TOWNS = [
 
 // Starts kyodo on a free port with a fresh data directory. Each town gets one
 // user per role, with login = role name and a random password.
-export async function startKyodo({ towns = DEMO_TOWNS.slice(0, 2), config = '', users = true } = {}) {
+// storeUrl: a PostgreSQL database of the caller's own to run on (instead of a
+// fresh one on KYODO_TEST_STORE, or SQLite files).
+export async function startKyodo({ towns = DEMO_TOWNS.slice(0, 2), config = '', users = true,
+  storeUrl = null } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'kyodo-test-'));
   const dataDir = join(dir, 'data');
   const confPath = join(dir, 'kyodo.conf');
   // On PostgreSQL: a database of this test process's own.
-  let store = null;
+  let store = storeUrl;
   const db = `kyodo_test_${process.pid}_${++pgDatabases}`;
-  if (TEST_STORE) {
+  if (TEST_STORE && !storeUrl) {
     psql(TEST_STORE, `CREATE DATABASE ${db}`);
     store = pgDatabaseUrl(TEST_STORE, db);
   }
@@ -320,7 +323,7 @@ export async function startKyodo({ towns = DEMO_TOWNS.slice(0, 2), config = '', 
       clearTimeout(timer);
       const e = await exitPromise;
       rmSync(dir, { recursive: true, force: true });
-      if (store)
+      if (store && !storeUrl)
         psql(TEST_STORE, `DROP DATABASE ${db} WITH (FORCE)`);
       assert.ok(!early, `kyodo exited (${JSON.stringify(e)}) before the test stopped it:\n${log}`);
       assert.notEqual(first, 'hung', `kyodo did not exit within 30 s of SIGTERM:\n${log}`);
