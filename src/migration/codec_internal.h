@@ -178,6 +178,10 @@ int mig_check_value(const struct mig_layout *l, const struct mig_item *it,
 /* Number of characters as 桁数 counts them (variation selectors not counted). */
 size_t mig_char_count(const char *s, size_t len);
 
+/* Whether mig_writer_close fsyncs the file (true; the fuzz target turns it
+ * off to run faster). */
+extern bool mig_writer_sync;
+
 /* The most bytes a reader's buffers have held (tests: memory stays flat). */
 int64_t mig_reader_buffer_bytes(const struct mig_reader *r);
 
@@ -196,6 +200,14 @@ struct mig_src {
 
 int mig_layout_parse(const char *name, const struct mig_src *src, struct mig_layout **out,
                      struct kd_err *e);
+
+/* kd_fail, but the message is cut at a UTF-8 boundary (kd_fail's vsnprintf
+ * may cut a sequence in half when the message is long). */
+int mig_fail(struct kd_err *e, enum kd_code code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The length of s[0..n) cut to at most max bytes without splitting a UTF-8
+ * sequence (for "%.*s" in messages). */
+int mig_cut(const char *s, size_t n, size_t max);
 
 /* Name rules shared by layouts and profiles: [a-z0-9_-], 1..MIG_NAME_MAX. */
 bool mig_name_ok(const char *s);

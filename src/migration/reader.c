@@ -66,7 +66,7 @@ static bool ensure(struct buf *b, size_t more)
 
 static void bput(struct buf *b, const void *s, size_t n)
 {
-    if (!ensure(b, n))
+    if (n == 0 || !ensure(b, n))
         return;
     memcpy(b->p + b->len, s, n);
     b->len += n;

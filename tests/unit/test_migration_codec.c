@@ -424,6 +424,8 @@ static void profile_defaults_and_refusals(void **state)
         {"[profile]\nunknown_date = 0 0\n", "unknown_date is printable ASCII"},
         {"[profile]\nnot an ini line\n", "profiles/t.conf:2: not an INI line"},
         {"[profile]\ngaiji = x.tsv\n", "cannot be read here"},
+        {"[profile]\ndate = yyyymmdd\nunknown_date = 20260401\n", "unknown_date reads as a date"},
+        {"[profile]\nunknown_date = 1950-00-00\n", "unknown_date reads as a date"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct mig_profile *q = NULL;
