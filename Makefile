@@ -50,6 +50,7 @@ bench: deps
 	$(MAKE) build
 	scripts/bench $(BUILD)
 	scripts/bench-residents $(BUILD)
+	scripts/bench-codec $(BUILD)
 	scripts/bench-pg $(BUILD)
 
 fuzz: deps
