@@ -91,7 +91,7 @@ static const struct choice yesno[] = {{"yes", 1}, {"no", 0}, {"true", 1}, {"fals
 
 static int set_bool(struct parse_ctx *c, const char *key, const char *value, bool *out)
 {
-    int v;
+    int v = 0;
     if (choose(c, key, value, yesno, 4, &v) < 0)
         return -1;
     *out = v != 0;
