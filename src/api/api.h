@@ -31,6 +31,7 @@
 struct audit_queue;
 struct audit_job;
 struct observe;
+struct mig_jobs;
 
 struct api_app {
     struct catalog *cat;
@@ -45,6 +46,9 @@ struct api_app {
     /* Group commit of the audit entries of reads (engine/audit_queue.h);
      * NULL: each is appended at once. */
     struct audit_queue *audit_queue;
+    /* The operator's export and import jobs (api/migration_jobs.h); NULL:
+     * the migration routes answer 503. */
+    struct mig_jobs *migration;
 };
 
 struct api_req {
@@ -77,6 +81,11 @@ struct api_out {
     /* The Location of a resource the request created (arena string), or
      * NULL; with a file, set out->status to 201 after api_reply_file(). */
     const char *location;
+    /* A body read from an open file (api_reply_fd): handed to the server,
+     * which closes it. */
+    bool has_fd;
+    int fd;
+    int64_t fd_size;
 };
 
 typedef int (*api_handler)(struct api_req *req, struct api_out *out, struct kd_err *err);
@@ -84,6 +93,10 @@ typedef int (*api_handler)(struct api_req *req, struct api_out *out, struct kd_e
 enum api_flags {
     API_PUBLIC = 1 << 0, /* no session needed (and no CSRF token) */
     API_QUERY = 1 << 1,  /* takes query parameters (decoded by api_query); others refuse any */
+    /* The body is a file, not JSON: spooled to disk up to [migration]
+     * max_upload_bytes when the session may use the route (api_upload_limit),
+     * found in req->http->body_fd; the handler checks its Content-Type. */
+    API_UPLOAD = 1 << 2,
 };
 
 struct api_route {
@@ -103,6 +116,13 @@ extern const size_t api_openapi_json_len;
 
 /* http_dispatch_fn for the server; ctx is a struct api_app. */
 void api_dispatch(void *ctx, struct http_request *http, struct http_response *resp);
+
+/* http_server_config.upload_limit: for a route marked API_UPLOAD requested
+ * by a session whose role may use it, [migration] max_upload_bytes; else 0
+ * (the body then has the ordinary ceiling, and the dispatcher answers 401 or
+ * 403 as for any route), so that nobody else can make the server spool a
+ * large body to disk. ctx is a struct api_app. */
+size_t api_upload_limit(void *ctx, struct http_request *http);
 
 /* ---- helpers for handlers ---------------------------------------------- */
 
@@ -152,6 +172,14 @@ int api_no_content(struct api_out *out);
  * quotes) when that is not NULL. Returns 0. */
 int api_reply_file(struct api_req *req, struct api_out *out, char *data, size_t len,
                    const char *type, const char *filename);
+
+/* Answers 200 with the contents of an open file (taken over: closed by the
+ * server, or by the dispatcher if the request fails after all), size bytes
+ * from its current offset, of the given Content-Type, offered for download
+ * as `filename` (ASCII, no quotes) when that is not NULL. Memory stays flat
+ * whatever the size. Returns 0. */
+int api_reply_fd(struct api_req *req, struct api_out *out, int fd, int64_t size,
+                 const char *type, const char *filename);
 
 /* Writes an instant in ms as ISO 8601 UTC text, or null for 0. */
 void api_instant(struct jw *w, int64_t ms);

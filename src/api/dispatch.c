@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define SESSION_COOKIE "kyodo_session"
 
@@ -229,7 +230,9 @@ static void respond(struct api_req *rq, struct http_response *resp)
         goto out_error;
     if (!(route->flags & API_PUBLIC) && authorise(rq, route, &who, &err) < 0)
         goto out_error;
-    if (takes_body(http->method)) {
+    if (takes_body(http->method) && (route->flags & API_UPLOAD)) {
+        /* A file: its handler checks the Content-Type and the bytes. */
+    } else if (takes_body(http->method)) {
         if (!json_content_type(http_header(http, "Content-Type"))) {
             kd_fail(&err, KD_UNSUPPORTED_MEDIA, "Content-Type",
                     "the body must be JSON (Content-Type: application/json)");
@@ -251,11 +254,24 @@ out_error:
     if (rc < 0) {
         jw_release(&out.body);
         free(out.file);
+        if (out.has_fd)
+            close(out.fd);
         set_error(http, resp, &err);
         return;
     }
     if (out.location) /* a created resource (201) */
         http_response_header(resp, "Location", out.location);
+    if (out.has_fd) { /* a large file read from disk (api_reply_fd) */
+        jw_release(&out.body);
+        resp->status = out.status ? out.status : 200;
+        resp->content_type = out.file_type;
+        resp->fd = out.fd;
+        resp->file_size = (off_t)out.fd_size;
+        http_response_header(resp, "Cache-Control", "no-store");
+        if (out.file_disposition)
+            http_response_header(resp, "Content-Disposition", out.file_disposition);
+        return;
+    }
     if (out.file) { /* a PDF or CSV file (api_reply_file): 200, or 201 when it was issued */
         jw_release(&out.body);
         resp->status = out.status ? out.status : 200;
@@ -277,6 +293,27 @@ out_error:
     set_json(resp, out.status, body, len);
     if (out.set_cookie)
         http_response_header(resp, "Set-Cookie", out.set_cookie);
+}
+
+size_t api_upload_limit(void *ctx, struct http_request *http)
+{
+    struct api_app *app = ctx;
+    size_t idx;
+    struct router_params params;
+    if (strncmp(http->path, "/api/", 5) != 0 ||
+        router_match(api_routes, api_route_count, sizeof api_routes[0], http->method, http->path,
+                     &idx, &params, NULL, 0) != ROUTER_FOUND ||
+        !(api_routes[idx].flags & API_UPLOAD))
+        return 0;
+    const char *token = http_cookie(http, SESSION_COOKIE);
+    struct kd_err err;
+    struct store *ctl = token ? catalog_control(app->cat, &err) : NULL;
+    struct principal who;
+    if (!ctl || session_lookup(ctl, &app->policy, token, strlen(token), clock_now_ms(), &who,
+                               &err) < 0 ||
+        !perm_allows(who.role, api_routes[idx].module, api_routes[idx].action))
+        return 0;
+    return (size_t)app->cfg->max_upload_bytes;
 }
 
 /* The audit entries of a read are committed: send the answer held back, or

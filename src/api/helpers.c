@@ -195,6 +195,20 @@ int api_reply_file(struct api_req *req, struct api_out *out, char *data, size_t 
     return 0;
 }
 
+int api_reply_fd(struct api_req *req, struct api_out *out, int fd, int64_t size,
+                 const char *type, const char *filename)
+{
+    out->status = 200;
+    out->has_body = false;
+    out->has_fd = true;
+    out->fd = fd;
+    out->fd_size = size;
+    out->file_type = type;
+    out->file_disposition =
+        filename ? arena_printf(req->arena, "attachment; filename=\"%s\"", filename) : NULL;
+    return 0;
+}
+
 void api_instant(struct jw *w, int64_t ms)
 {
     if (ms == 0) {

@@ -61,6 +61,10 @@ static const struct key keys[] = {
     KNUM("metrics", "port", K_INT, metrics_port, 0, 65535, false),
     KSTR("metrics", "token", metrics_token, true),
     RINT("metrics", town_stats_interval, 10, 86400),
+    STR("migration", layouts_dir),
+    I64("migration", max_upload_bytes, 1024, 1LL << 40),
+    I64("migration", max_unpacked_bytes, 1024, 1LL << 42),
+    INT("migration", retention_hours, 1, 24 * 366),
 };
 
 void config_defaults(struct config *c)
@@ -88,6 +92,10 @@ void config_defaults(struct config *c)
     c->hash_concurrency = 2;
     c->metrics_port = 9464;
     c->town_stats_interval = 60;
+    snprintf(c->layouts_dir, sizeof c->layouts_dir, "./layouts");
+    c->max_upload_bytes = 1LL << 30;
+    c->max_unpacked_bytes = 8LL << 30;
+    c->retention_hours = 168;
 }
 
 /* Debian's inih is built without line numbers in the handler, so the text

@@ -46,6 +46,11 @@ struct config {
     int metrics_port;         /* port: default 9464; 0 picks a free port */
     char metrics_token[128];  /* token: if set, scrapes must send it as a Bearer token */
     int town_stats_interval;  /* seconds between refreshes of the per-town figures, default 60 */
+    /* [migration] (the operator's export and import jobs, docs/migration-operations.md) */
+    char layouts_dir[512];        /* layout definitions and profiles, default ./layouts */
+    int64_t max_upload_bytes;     /* an uploaded import set (zip), default 1 GiB */
+    int64_t max_unpacked_bytes;   /* its files once unpacked, all together, default 8 GiB */
+    int retention_hours;          /* export zips and import sets are removed after, default 168 */
 };
 
 /* Fills every field with its default. */

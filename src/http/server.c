@@ -15,6 +15,8 @@
 #include "base/text.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -49,6 +51,11 @@ struct req {
     char *body;
     size_t body_len, body_cap;
     size_t dropped; /* bytes of an oversized body read and thrown away */
+    /* An upload: the ceiling (0: not an upload), the spool file (-1 until
+     * the first byte), and whether it could not be written. */
+    size_t upload_max;
+    int spool_fd;
+    bool spool_failed;
     int status; /* of the queued response, for the access log */
     size_t bytes;
     bool dispatched;
@@ -172,6 +179,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     r->start_us = clock_mono_us();
     r->pub.conn = conn;
     r->pub.body = "";
+    r->pub.body_fd = -1;
+    r->spool_fd = -1;
     arena_init(&r->pub.arena, r->arena_inline, sizeof r->arena_inline, ARENA_CAP);
     r->pub.raw_uri = arena_strndup(&r->pub.arena, uri, strlen(uri));
     atomic_fetch_add(&srv->in_flight, 1);
@@ -209,6 +218,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         logline_end(&l);
     }
     free(r->body);
+    if (r->spool_fd >= 0)
+        close(r->spool_fd);
     arena_release(&r->pub.arena);
     pthread_once(&spare_once, spare_key_init);
     if (pthread_getspecific(spare_key) || pthread_setspecific(spare_key, r) != 0)
@@ -222,6 +233,10 @@ static const char ERR_INTERNAL[] =
 static const char ERR_TOO_LARGE[] =
     "{\"error\":{\"code\":\"payload_too_large\",\"message\":\"request body is larger than the"
     " limit\",\"field\":null}}";
+
+static const char ERR_SPOOL[] =
+    "{\"error\":{\"code\":\"unavailable\",\"message\":\"the upload could not be stored on"
+    " the server (disk full?)\",\"field\":null}}";
 
 static const char ERR_TWO_LENGTHS[] =
     "{\"error\":{\"code\":\"bad_request\",\"message\":\"more than one Content-Length"
@@ -326,6 +341,42 @@ static bool body_append(struct req *r, const char *data, size_t n, size_t max)
     return true;
 }
 
+/* Appends to the upload's spool file: an unlinked file in spool_dir, made
+ * on the first byte, so nothing is left behind whatever happens. */
+static bool spool_append(struct req *r, const char *data, size_t n)
+{
+    if (n > r->upload_max - r->body_len)
+        return false; /* too large: the caller drops the rest */
+    if (r->spool_failed) {
+        r->body_len += n; /* counted, so that the ceiling still holds */
+        return true;
+    }
+    if (r->spool_fd < 0) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/upload-XXXXXX", r->srv->cfg.spool_dir);
+        r->spool_fd = mkostemp(path, O_CLOEXEC); /* mode 0600 */
+        if (r->spool_fd < 0) {
+            r->spool_failed = true;
+            return true;
+        }
+        unlink(path);
+    }
+    while (n > 0) {
+        ssize_t w = write(r->spool_fd, data, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            r->spool_failed = true;
+            r->body_len += n;
+            return true;
+        }
+        data += w;
+        n -= (size_t)w;
+        r->body_len += (size_t)w;
+    }
+    return true;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -350,10 +401,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             r->dispatched = true;
             return send_static(r, conn, 400, ERR_TWO_LENGTHS);
         }
+        if (srv->cfg.upload_limit && srv->cfg.spool_dir)
+            r->upload_max = srv->cfg.upload_limit(srv->ctx, &r->pub);
+        size_t ceiling = r->upload_max ? r->upload_max : srv->cfg.max_body;
         const char *cl = http_header(&r->pub, MHD_HTTP_HEADER_CONTENT_LENGTH);
         int64_t declared;
         if (cl && text_parse_i64(cl, strlen(cl), 0, INT64_MAX, &declared) &&
-            (uint64_t)declared > srv->cfg.max_body) {
+            (uint64_t)declared > ceiling) {
             r->pub.body_too_large = true;
             r->dispatched = true;
             return send_static(r, conn, 413, ERR_TOO_LARGE);
@@ -365,12 +419,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
          * 413 goes out when it ends: libmicrohttpd 0.9.75 cannot queue a
          * response in the middle of an upload (it would close the connection
          * without an answer). */
-        if (!r->pub.body_too_large &&
-            !body_append(r, upload_data, *upload_data_size, srv->cfg.max_body)) {
+        bool fits = r->upload_max
+                        ? spool_append(r, upload_data, *upload_data_size)
+                        : body_append(r, upload_data, *upload_data_size, srv->cfg.max_body);
+        if (!r->pub.body_too_large && !fits) {
             r->pub.body_too_large = true;
             free(r->body);
             r->body = NULL;
             r->body_len = r->body_cap = 0;
+            if (r->spool_fd >= 0)
+                close(r->spool_fd);
+            r->spool_fd = -1;
         }
         if (r->pub.body_too_large) {
             /* A client that keeps streaming long past the ceiling is not
@@ -394,6 +453,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return send_static(r, conn, 413, ERR_TOO_LARGE);
     if (uri_has_nul(r->pub.raw_uri))
         return send_static(r, conn, 400, ERR_NUL_IN_URI);
+    if (r->spool_failed)
+        return send_static(r, conn, 503, ERR_SPOOL);
+    if (r->spool_fd >= 0) {
+        if (lseek(r->spool_fd, 0, SEEK_SET) != 0)
+            return send_static(r, conn, 503, ERR_SPOOL);
+        r->pub.body_fd = r->spool_fd;
+        r->pub.body_len = r->body_len;
+    }
     if (r->body) {
         r->pub.body = r->body;
         r->pub.body_len = r->body_len;

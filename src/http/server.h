@@ -36,6 +36,10 @@ struct http_request {
     const char *raw_uri; /* as received */
     const char *body;    /* NUL-terminated copy; "" when none */
     size_t body_len;
+    /* An upload (http_server_config.upload_limit): the body is in this
+     * unlinked file, rewound, body_len bytes long, and body is "". -1 when
+     * the body is in memory. Closed by the server when the request ends. */
+    int body_fd;
     bool body_too_large;
     struct arena arena; /* freed when the response has been sent */
     char request_id[HTTP_REQUEST_ID_LEN + 1];
@@ -116,6 +120,13 @@ struct http_server_config {
     int connection_timeout;     /* seconds */
     bool access_log;
     bool trust_request_id; /* keep a proxy's X-Request-Id */
+    /* Uploads. Called once the headers are in (may be NULL): a result above
+     * 0 makes the request an upload whose body goes to an unlinked file in
+     * spool_dir (mode 0600) instead of memory, up to that many bytes (413
+     * past it, as with max_body). Memory then stays flat however large the
+     * body. The function must not keep req. */
+    size_t (*upload_limit)(void *ctx, struct http_request *req);
+    const char *spool_dir;
 };
 
 struct http_server;
