@@ -549,6 +549,11 @@ static int update_index(struct store *town, const struct addressee *r, struct kd
     return step_done(st, err);
 }
 
+int addressee_index_record(struct store *town, const struct addressee *r, struct kd_err *err)
+{
+    return update_index(town, r, err);
+}
+
 /* ---- replay ---------------------------------------------------------------------- */
 
 static const char SQL_BASE[] =

@@ -131,6 +131,8 @@ int residents_api_kinds(struct api_req *req, struct api_out *out, struct kd_err 
     jw_arr(w);
     for (int i = 0; i < idou_kind_count; i++) {
         const struct idou_kind *k = &idou_kinds[i];
+        if (k->flags & IDOU_MIGRATED)
+            continue; /* brought by migrations only */
         jw_obj(w);
         jw_kstr(w, "code", k->code);
         jw_kstr(w, "label", k->label);

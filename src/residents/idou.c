@@ -65,6 +65,9 @@ const struct idou_kind idou_kinds[] = {
     {"shokken_shusei", "職権修正", IDOU_SHUSEI, IDOU_SUBJECTS | IDOU_ONE_SUBJECT, "*"},
     {"goki_shusei", "誤記修正", IDOU_SHUSEI, IDOU_SUBJECTS | IDOU_ONE_SUBJECT | IDOU_TARGET, "*"},
     {"torikeshi", "異動の取消し", IDOU_SHUSEI, IDOU_TARGET, ""},
+    /* A history row imported with a 異動事由 that has no kind here (改製,
+     * 再製, 軽微な修正 …): its code is kept with it (bulk.h). */
+    {"ikou", "移行", IDOU_SHUSEI, IDOU_MIGRATED, ""},
 };
 
 const int idou_kind_count = (int)(sizeof idou_kinds / sizeof idou_kinds[0]);
@@ -379,14 +382,22 @@ int idou_apply(const struct ev *e, const char *atena, const struct record *befor
             return kd_fail(err, KD_INTERNAL, NULL, "out of memory");
     }
     after->todoke = e->todoke;
-    /* 誤記修正: what should have been recorded by this event. */
+    if (idou_apply_corrections(after, corrections, a, err) < 0)
+        return -1;
+    return check_kind_fields(after, changes ? "changes" : "", err);
+}
+
+int idou_apply_corrections(struct record *after, json_t *corrections, struct arena *a,
+                           struct kd_err *err)
+{
+    /* 誤記修正: what should have been recorded by the event. */
     size_t i;
     json_t *c;
     json_array_foreach(corrections, i, c) {
         if (set_fields(after, c, a) < 0)
             return kd_fail(err, KD_INTERNAL, NULL, "out of memory");
     }
-    return check_kind_fields(after, changes ? "changes" : "", err);
+    return 0;
 }
 
 /* ---- households ------------------------------------------------------------ */
@@ -972,7 +983,7 @@ int residents_record_idou(struct store *town, json_t *body, const struct idou_ac
     if (jreq_fields(a, body, "", top_spec, T_COUNT, j.v, err) < 0)
         return -1;
     j.kind = idou_kind_find(j.v[T_KIND].s);
-    if (!j.kind)
+    if (!j.kind || (j.kind->flags & IDOU_MIGRATED))
         return kd_fail(err, KD_INVALID_VALUE, "kind",
                        "kind must be one of the 異動 kinds (see GET /api/v1/residents/idou-kinds)");
     if (check_dates(&j, err) < 0 || check_shape(&j, err) < 0)

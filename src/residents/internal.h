@@ -24,7 +24,44 @@ struct ev {
 int idou_apply(const struct ev *e, const char *atena, const struct record *before,
                json_t *corrections, struct record *after, struct arena *a, struct kd_err *err);
 
+/* Sets the 誤記修正 (their changes objects, oldest first; may be NULL) on a
+ * record just computed. */
+int idou_apply_corrections(struct record *after, json_t *corrections, struct arena *a,
+                           struct kd_err *err);
+
+/* ---- bulk.c ---- */
+
+/* Whether a stored body is that of a migrated history row (bulk.h): 1 and
+ * the row's 履歴番号 and the one of the believed row before it (0: none). */
+int bulk_migrated_of(json_t *body, int64_t *rireki, int64_t *prev);
+
+/* What a migrated history row does when its person's timeline is replayed:
+ * the items its imported snapshot changed from the imported snapshot before
+ * it (all of them for the first) are set on the record before it; the
+ * corrections then apply. KD_CONFLICT when the record before it is a 除票
+ * and the imported one before it was not (an earlier 消除 now precedes it). */
+int bulk_apply_migrated(struct store *town, const char *atena, int64_t rireki, int64_t prev,
+                        const struct record *before, json_t *corrections, struct record *after,
+                        struct arena *a, struct kd_err *err);
+
+/* ---- addressee.c ---- */
+
+struct addressee;
+/* Makes an addressee's search keys and index row from its latest snapshot. */
+int addressee_index_record(struct store *town, const struct addressee *r, struct kd_err *err);
+
 /* ---- timeline.c ---- */
+
+/* The search keys of a person's latest record (kind "kana", "name" or
+ * "addr", and the folded key), as update_index makes them. */
+typedef int (*key_fn)(void *ctx, const char *kind, const char *key, size_t len,
+                      struct kd_err *err);
+int tl_keys_of(const struct record *r, key_fn each, void *ctx, struct kd_err *err);
+
+/* The columns of resident_versions in the order read_version reads them,
+ * and reading one (from column 0) into r. */
+#define TL_VERSION_COLUMNS "atena, rireki, idou_id, valid_from, recorded_at" RECORD_COLUMNS_SQL
+int tl_read_version(struct store_stmt *st, struct record *r, struct arena *a);
 
 /* 1 and *out set if the person has a record on `date` as known at known_ms
  * (0: now); 0 if not; -1 on error. */

@@ -54,6 +54,7 @@ enum idou_flags {
     IDOU_FOREIGN = 1 << 6,      /* for 外国人住民 only */
     IDOU_TARGET = 1 << 7,       /* names an earlier 異動 (誤記修正, 取消し) */
     IDOU_HOUSEHOLD = 1 << 8,    /* may name a household to join (setai) */
+    IDOU_MIGRATED = 1 << 9,     /* brought by a migration (bulk.h); never recorded by a body */
 };
 
 struct idou_kind {

@@ -14,9 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define VERSION_COLUMNS "atena, rireki, idou_id, valid_from, recorded_at" RECORD_COLUMNS_SQL
+#define VERSION_COLUMNS TL_VERSION_COLUMNS
 
-static int read_version(struct store_stmt *st, struct record *r, struct arena *a)
+int tl_read_version(struct store_stmt *st, struct record *r, struct arena *a)
 {
     size_t n;
     const char *t = store_col_text(st, 0, &n);
@@ -69,7 +69,7 @@ int tl_as_of(struct store *town, const char *atena, const char *date, int64_t kn
         int found = 0;
         if (rc == STORE_ROW) {
             record_clear(out);
-            found = read_version(st, out, a) < 0 ? -1 : 1;
+            found = tl_read_version(st, out, a) < 0 ? -1 : 1;
             if (found < 0)
                 kd_fail(err, KD_INTERNAL, NULL, "out of memory reading a record");
         }
@@ -91,7 +91,7 @@ int tl_as_of(struct store *town, const char *atena, const char *date, int64_t kn
     int found = 0;
     if (rc == STORE_ROW) {
         record_clear(out);
-        found = read_version(st, out, a) < 0 ? -1 : 1;
+        found = tl_read_version(st, out, a) < 0 ? -1 : 1;
         if (found < 0)
             kd_fail(err, KD_INTERNAL, NULL, "out of memory reading a record");
     }
@@ -175,18 +175,8 @@ static const char SQL_KEYS_DELETE[] = "DELETE FROM resident_keys WHERE atena = ?
 static const char SQL_KEY_INSERT[] =
     "INSERT OR IGNORE INTO resident_keys (kind, key, atena) VALUES (?, ?, ?)";
 
-/* The person's search keys, from their latest record. */
-static int update_keys(struct store *town, const char *atena, const struct record *r,
-                       struct kd_err *err)
+int tl_keys_of(const struct record *r, key_fn each, void *ctx, struct kd_err *err)
 {
-    struct store_stmt *st = store_prepare(town, SQL_KEYS_DELETE, err);
-    if (!st)
-        return -1;
-    store_bind_str(st, 1, atena);
-    if (step_done(st, err) < 0)
-        return -1;
-    if (!r)
-        return 0;
     /* Addresses are found from their start, or from the 大字 on (the part
      * after the municipality, see address_local_part). */
     const char *local = address_local_part(r->address);
@@ -210,16 +200,43 @@ static int update_keys(struct store *town, const char *atena, const struct recor
             return -1;
         if (n == 0)
             continue;
-        st = store_prepare(town, SQL_KEY_INSERT, err);
-        if (!st)
-            return -1;
-        store_bind_str(st, 1, keys[i].kind);
-        store_bind_text(st, 2, key, n);
-        store_bind_str(st, 3, atena);
-        if (step_done(st, err) < 0)
+        if (each(ctx, keys[i].kind, key, n, err) < 0)
             return -1;
     }
     return 0;
+}
+
+struct key_ctx {
+    struct store *town;
+    const char *atena;
+};
+
+static int insert_key(void *p, const char *kind, const char *key, size_t n, struct kd_err *err)
+{
+    struct key_ctx *k = p;
+    struct store_stmt *st = store_prepare(k->town, SQL_KEY_INSERT, err);
+    if (!st)
+        return -1;
+    store_bind_str(st, 1, kind);
+    store_bind_text(st, 2, key, n);
+    store_bind_str(st, 3, k->atena);
+    return step_done(st, err);
+}
+
+/* The person's search keys, from their latest record. */
+static int update_keys(struct store *town, const char *atena, const struct record *r,
+                       struct kd_err *err)
+{
+    struct store_stmt *st = store_prepare(town, SQL_KEYS_DELETE, err);
+    if (!st)
+        return -1;
+    store_bind_str(st, 1, atena);
+    if (step_done(st, err) < 0)
+        return -1;
+    if (!r)
+        return 0;
+    struct key_ctx k = {town, atena};
+    return tl_keys_of(r, insert_key, &k, err);
 }
 
 const char *address_local_part(const char *address)
@@ -376,7 +393,7 @@ int tl_replay(struct store *town, const char *atena, const char *date, int64_t i
     enum store_step rc = store_step(st, err);
     if (rc == STORE_ROW) {
         record_clear(&out->before);
-        if (read_version(st, &out->before, a) < 0) {
+        if (tl_read_version(st, &out->before, a) < 0) {
             store_reset(st);
             return kd_fail(err, KD_INTERNAL, NULL, "out of memory");
         }
@@ -426,7 +443,11 @@ int tl_replay(struct store *town, const char *atena, const char *date, int64_t i
             kd_fail(err, KD_INTERNAL, NULL, "out of memory");
             goto out_fail;
         }
-        int applied = idou_apply(&p->e, atena, cur, corrections, next, a, err);
+        int64_t m_rireki, m_prev;
+        int applied = bulk_migrated_of(p->e.body, &m_rireki, &m_prev)
+                          ? bulk_apply_migrated(town, atena, m_rireki, m_prev, cur, corrections,
+                                                next, a, err)
+                          : idou_apply(&p->e, atena, cur, corrections, next, a, err);
         json_decref(corrections);
         if (applied < 0) {
             if (p->e.id != trigger) {
@@ -513,7 +534,7 @@ int residents_reindex(struct store *town, int *done, struct kd_err *err)
             struct record r;
             record_clear(&r);
             enum store_step s = store_step(st, err);
-            if (s == STORE_ROW && read_version(st, &r, &a) < 0)
+            if (s == STORE_ROW && tl_read_version(st, &r, &a) < 0)
                 rc = kd_fail(err, KD_INTERNAL, NULL, "out of memory");
             else if (s != STORE_ROW)
                 rc = s == STORE_DONE ? kd_fail(err, KD_INTERNAL, NULL,
