@@ -22,6 +22,8 @@ static const char usage[] =
     "  consortium show|import|list|export|delete\n"
     "                        the consortium's sheets: proposal scoring, cost\n"
     "                        comparison, joint procurement, cost allocation\n"
+    "  export                a town's data in a migration layout (中間標準レイアウト)\n"
+    "  import                a migration layout's files into a town, all or nothing\n"
     "  residents generate|milestones\n"
     "                        invented residents for demonstrations and benchmarks;\n"
     "                        publish age milestones\n"
@@ -42,7 +44,7 @@ int main(int argc, char **argv)
     } commands[] = {
         {"serve", cmd_serve}, {"tenant", cmd_tenant}, {"user", cmd_user},
         {"audit", cmd_audit}, {"demo", cmd_demo}, {"consortium", cmd_consortium},
-        {"residents", cmd_residents},
+        {"residents", cmd_residents}, {"export", cmd_export}, {"import", cmd_import},
     };
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         printf("kyodo %s\n", KYODO_VERSION);
