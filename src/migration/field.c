@@ -306,7 +306,9 @@ static void scan_value(const char *s, size_t len, struct scan *sc)
         }
         size_t k;
         uint32_t cp = mig_utf8_next(p, (size_t)(end - p), &k);
-        if (cp >= 0x80 && cp <= 0x9F)
+        /* C1 controls, and U+FEFF (a byte order mark inside a value would be
+         * taken for the file's own at the start of a file) */
+        if ((cp >= 0x80 && cp <= 0x9F) || cp == 0xFEFF)
             sc->control = true;
         if (!mig_is_vs(cp))
             sc->chars++;

@@ -224,6 +224,18 @@ int mig_profile_parse(const char *name, const char *text, size_t len,
     defaults(p);
     char file[64];
     snprintf(file, sizeof file, "profiles/%s.conf", name);
+    /* inih reads lines of at most 200 bytes and would take the rest of a
+     * longer one as a line of its own. */
+    for (size_t i = 0, start = 0, line = 1; i <= len; i++) {
+        if (i < len && text[i] != '\n')
+            continue;
+        if (i - start > 190) {
+            mig_fail(e, KD_TOO_LONG, "profile", "%s:%zu: a line is at most 190 bytes", file, line);
+            goto fail;
+        }
+        start = i + 1;
+        line++;
+    }
     struct parse_ctx c = {.p = p, .e = e, .text = text, .len = len, .file = file};
     int rc = ini_parse_stream(read_line, &c, on_entry, &c);
     if (c.failed)

@@ -342,6 +342,8 @@ static int check_header(struct mig_reader *r, struct kd_err *e)
         r->out.len = 0;
         const unsigned char *s = (const unsigned char *)c->row + c->start[i];
         size_t len = c->len[i];
+        if (r->p->trim)
+            trim(&s, &len);
         if (decode(r, s, len, reason) < 0) {
             mig_report_add(r->rep, r->name, line, r->f->items[i].name,
                            r->show.over ? "" : r->show.p, reason);

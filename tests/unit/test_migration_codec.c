@@ -426,6 +426,10 @@ static void profile_defaults_and_refusals(void **state)
         {"[profile]\ngaiji = x.tsv\n", "cannot be read here"},
         {"[profile]\ndate = yyyymmdd\nunknown_date = 20260401\n", "unknown_date reads as a date"},
         {"[profile]\nunknown_date = 1950-00-00\n", "unknown_date reads as a date"},
+        {"[profile]\ntitle = 0123456789012345678901234567890123456789012345678901234567890123456789"
+         "0123456789012345678901234567890123456789012345678901234567890123456789"
+         "01234567890123456789012345678901234567890123456789 encoding = cp932\n",
+         "profiles/t.conf:2: a line is at most 190 bytes"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct mig_profile *q = NULL;
@@ -797,6 +801,7 @@ static void broken_rows(void **state)
     broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2, "氏名", "必須の項目が空です");
     broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山田,ヤマダ,1,,02,,,,,,\n", 0, 2, "生年月日", "必須の項目が空です");
     broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山\t田,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2, "氏名", "制御文字があります");
+    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,\xEF\xBB\xBF山田,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2, "氏名", "制御文字があります");
     broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,\"山\n田\",ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2, "氏名", "改行はこの項目には使えません");
     /* types */
     broken(P_KYODO, KOJIN_HEAD "00000０0019,0000000027,山田,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2, "宛名番号", "数字（0〜9）以外");
