@@ -41,48 +41,47 @@
 
 #define NITEMS 40
 
-static const char *items_tsv =
-    "項番\t項目名\t型\t桁数\t固定\t必須\tコード表\t検査\tkyodo名\t説明\n"
-    "1\t宛名番号\t数字\t10\t○\t○\t\t宛名番号\tatena\t\n"
-    "2\t世帯番号\t数字\t10\t○\t○\t\t宛名番号\tsetai_no\t\n"
-    "3\t氏名\t文字\t100\t\t○\t\t\tshimei\t\n"
-    "4\t氏名_フリガナ\tカナ\t100\t\t\t\t\tshimei_kana\t\n"
-    "5\t性別\tコード\t\t\t○\tSEX\t\tsex\t\n"
-    "6\t生年月日\t日付\t\t\t○\t\t不詳可\tbirth\t\n"
-    "7\t続柄コード1\tコード\t\t\t○\tZOKU\t\tzoku1\t\n"
-    "8\t異動年月日\t日付\t\t\t○\t\t\tido_date\t\n"
-    "9\t個人番号\t数字\t12\t○\t\t\t個人番号\tkojin_bango\t\n"
-    "10\t住民票コード\t数字\t11\t○\t\t\t住民票コード\tjumin_code\t\n"
-    "11\t住所_市区町村コード\t数字\t6\t○\t○\t\t団体コード\tadrs_lg\t\n"
-    "12\t住所_町字コード\t数字\t7\t○\t\t\t\tadrs_tyoaza_cd\t\n"
-    "13\t住所_都道府県\t文字\t4\t\t○\t\t\tadrs_pref\t\n"
-    "14\t住所_市区郡町村名\t文字\t12\t\t○\t\t\tadrs_city\t\n"
-    "15\t住所_町字\t文字\t120\t\t\t\t\tadrs_tyoaza\t\n"
-    "16\t住所_番地号表記\t文字\t50\t\t\t\t\tadrs_banti\t\n"
-    "17\t住所_方書\t文字\t300\t\t\t\t\tadrs_katagaki\t\n"
-    "18\t住所_郵便番号\t数字\t7\t○\t\t\t\tadrs_yubin\t\n"
-    "19\t住民となった年月日\t日付\t\t\t\t\t不詳可\tju_date\t\n"
-    "20\t異動事由\tコード\t\t\t○\tIDO\t\tido_jiyu\t\n"
-    "21\t住民種別\tコード\t\t\t○\tSHUBETSU\t\tshubetsu\t\n"
-    "22\t住民状態\tコード\t\t\t○\tJOTAI\t\tjotai\t\n"
-    "23\t世帯主氏名\t文字\t100\t\t\t\t\tnushi\t\n"
-    "24\t旧氏\t文字\t50\t\t\t\t\tkyushi\t\n"
-    "25\t通称\t文字\t100\t\t\t\t\ttsusho\t\n"
-    "26\t国籍名等\t文字\t200\t\t\t\t\tkokuseki\t\n"
-    "27\t在留資格等コード\t数字\t3\t\t\t\t\tzairyu\t\n"
-    "28\t在留期間の満了の日\t日付\t\t\t\t\t\tzairyu_end\t\n"
-    "29\t転入前住所_町字\t文字\t120\t\t\t\t\tmae_tyoaza\t\n"
-    "30\t転入前住所_番地号表記\t文字\t50\t\t\t\t\tmae_banti\t\n"
-    "31\t消除の異動年月日\t日付\t\t\t\t\t\tdel_date\t\n"
-    "32\t記載順位\t数値\t3\t\t○\t\t\tjuni\t\n"
-    "33\t地区管理コード1\t文字\t12\t\t\t\t\tchiku1\t\n"
-    "34\t備考\t文章\t200\t\t\t\t\tbiko\t\n"
-    "35\t届出年月日\t日付\t\t\t\t\t\ttodoke\t\n"
-    "36\t処理年月日\t日付\t\t\t○\t\t\tshori\t\n"
-    "37\t氏名_外国人ローマ字\t文字\t100\t\t\t\t\troman\t\n"
-    "38\t性別表記\t文字\t10\t\t○\t\t\tsex_label\t\n"
-    "39\t続柄表記\t文字\t20\t\t○\t\t\tzoku_label\t\n"
-    "40\t予備\t文字\t20\t\t\t\t\t\t\n";
+static const char *items_tsv = "項番\t項目名\t型\t桁数\t固定\t必須\tコード表\t検査\tkyodo名\t説明\n"
+                               "1\t宛名番号\t数字\t10\t○\t○\t\t宛名番号\tatena\t\n"
+                               "2\t世帯番号\t数字\t10\t○\t○\t\t宛名番号\tsetai_no\t\n"
+                               "3\t氏名\t文字\t100\t\t○\t\t\tshimei\t\n"
+                               "4\t氏名_フリガナ\tカナ\t100\t\t\t\t\tshimei_kana\t\n"
+                               "5\t性別\tコード\t\t\t○\tSEX\t\tsex\t\n"
+                               "6\t生年月日\t日付\t\t\t○\t\t不詳可\tbirth\t\n"
+                               "7\t続柄コード1\tコード\t\t\t○\tZOKU\t\tzoku1\t\n"
+                               "8\t異動年月日\t日付\t\t\t○\t\t\tido_date\t\n"
+                               "9\t個人番号\t数字\t12\t○\t\t\t個人番号\tkojin_bango\t\n"
+                               "10\t住民票コード\t数字\t11\t○\t\t\t住民票コード\tjumin_code\t\n"
+                               "11\t住所_市区町村コード\t数字\t6\t○\t○\t\t団体コード\tadrs_lg\t\n"
+                               "12\t住所_町字コード\t数字\t7\t○\t\t\t\tadrs_tyoaza_cd\t\n"
+                               "13\t住所_都道府県\t文字\t4\t\t○\t\t\tadrs_pref\t\n"
+                               "14\t住所_市区郡町村名\t文字\t12\t\t○\t\t\tadrs_city\t\n"
+                               "15\t住所_町字\t文字\t120\t\t\t\t\tadrs_tyoaza\t\n"
+                               "16\t住所_番地号表記\t文字\t50\t\t\t\t\tadrs_banti\t\n"
+                               "17\t住所_方書\t文字\t300\t\t\t\t\tadrs_katagaki\t\n"
+                               "18\t住所_郵便番号\t数字\t7\t○\t\t\t\tadrs_yubin\t\n"
+                               "19\t住民となった年月日\t日付\t\t\t\t\t不詳可\tju_date\t\n"
+                               "20\t異動事由\tコード\t\t\t○\tIDO\t\tido_jiyu\t\n"
+                               "21\t住民種別\tコード\t\t\t○\tSHUBETSU\t\tshubetsu\t\n"
+                               "22\t住民状態\tコード\t\t\t○\tJOTAI\t\tjotai\t\n"
+                               "23\t世帯主氏名\t文字\t100\t\t\t\t\tnushi\t\n"
+                               "24\t旧氏\t文字\t50\t\t\t\t\tkyushi\t\n"
+                               "25\t通称\t文字\t100\t\t\t\t\ttsusho\t\n"
+                               "26\t国籍名等\t文字\t200\t\t\t\t\tkokuseki\t\n"
+                               "27\t在留資格等コード\t数字\t3\t\t\t\t\tzairyu\t\n"
+                               "28\t在留期間の満了の日\t日付\t\t\t\t\t\tzairyu_end\t\n"
+                               "29\t転入前住所_町字\t文字\t120\t\t\t\t\tmae_tyoaza\t\n"
+                               "30\t転入前住所_番地号表記\t文字\t50\t\t\t\t\tmae_banti\t\n"
+                               "31\t消除の異動年月日\t日付\t\t\t\t\t\tdel_date\t\n"
+                               "32\t記載順位\t数値\t3\t\t○\t\t\tjuni\t\n"
+                               "33\t地区管理コード1\t文字\t12\t\t\t\t\tchiku1\t\n"
+                               "34\t備考\t文章\t200\t\t\t\t\tbiko\t\n"
+                               "35\t届出年月日\t日付\t\t\t\t\t\ttodoke\t\n"
+                               "36\t処理年月日\t日付\t\t\t○\t\t\tshori\t\n"
+                               "37\t氏名_外国人ローマ字\t文字\t100\t\t\t\t\troman\t\n"
+                               "38\t性別表記\t文字\t10\t\t○\t\t\tsex_label\t\n"
+                               "39\t続柄表記\t文字\t20\t\t○\t\t\tzoku_label\t\n"
+                               "40\t予備\t文字\t20\t\t\t\t\t\t\n";
 
 static void put_file(const char *dir, const char *name, const char *text)
 {
@@ -154,8 +153,8 @@ static void jumin(char *out)
 }
 
 static const char *surnames[] = {"佐藤", "鈴木", "高橋", "田中", "渡辺", "伊藤", "山本", "中村"};
-static const char *kana_s[] = {"サトウ", "スズキ", "タカハシ", "タナカ", "ワタナベ", "イトウ",
-                               "ヤマモト", "ナカムラ"};
+static const char *kana_s[] = {"サトウ",   "スズキ", "タカハシ", "タナカ",
+                               "ワタナベ", "イトウ", "ヤマモト", "ナカムラ"};
 static const char *given[] = {"太郎", "花子", "一郎", "美咲", "健太", "由美"};
 static const char *kana_g[] = {"タロウ", "ハナコ", "イチロウ", "ミサキ", "ケンタ", "ユミ"};
 
@@ -276,8 +275,8 @@ static void run(const char *root, const char *dir, const struct mig_layout *l, c
     snprintf(path, sizeof path, "%s/%s", dir, f->path);
     struct stat st;
     stat(path, &st);
-    printf("micro/codec-write %s: %ld rows x %d items, %.0f MB, %.0f rows/min (%.2f s)\n", pname,
-           n, f->n_items, (double)st.st_size / 1e6, (double)n / tw * 60, tw);
+    printf("micro/codec-write %s: %ld rows x %d items, %.0f MB, %.0f rows/min (%.2f s)\n", pname, n,
+           f->n_items, (double)st.st_size / 1e6, (double)n / tw * 60, tw);
 
     /* bare first (it also brings the file into the page cache) */
     long brows;
@@ -361,9 +360,10 @@ int main(int argc, char **argv)
              "ファイルID\tファイル名\t物理ファイル名\tキー項目\t説明\n"
              "JUMIN\t住民情報\tJUMIN.csv\t宛名番号\t\n");
     put_file(dir, "items/JUMIN.tsv", items_tsv);
-    put_file(dir, "code_tables.tsv",
-             "コード表ID\tコード表名\t桁数\t説明\nSEX\t性別\t1\t\nZOKU\t続柄\t2\t\nIDO\t異動事由\t2\t\n"
-             "SHUBETSU\t住民種別\t1\t\nJOTAI\t住民状態\t1\t\n");
+    put_file(
+        dir, "code_tables.tsv",
+        "コード表ID\tコード表名\t桁数\t説明\nSEX\t性別\t1\t\nZOKU\t続柄\t2\t\nIDO\t異動事由\t2\t\n"
+        "SHUBETSU\t住民種別\t1\t\nJOTAI\t住民状態\t1\t\n");
     put_file(dir, "codes.tsv",
              "コード表ID\tコード\t名称\nSEX\t1\t男\nSEX\t2\t女\nZOKU\t02\t世帯主\nZOKU\t10\t子\n"
              "IDO\t01\t転入\nIDO\t11\t出生\nSHUBETSU\t1\t日本人住民\nSHUBETSU\t2\t外国人住民\n"

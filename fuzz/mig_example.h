@@ -14,8 +14,8 @@
 #include <string.h>
 
 static const char *const mig_ex_names[] = {
-    "layout.tsv", "files.tsv", "relations.tsv", "items/SETAI.tsv", "items/KOJIN.tsv",
-    "code_tables.tsv", "codes.tsv",
+    "layout.tsv",      "files.tsv",       "relations.tsv", "items/SETAI.tsv",
+    "items/KOJIN.tsv", "code_tables.tsv", "codes.tsv",
 };
 
 static const char *const mig_ex_texts[] = {
@@ -55,7 +55,8 @@ struct mig_mem {
     size_t lens[32];
 };
 
-static inline int mig_mem_read(void *ctx, const char *rel, char **data, size_t *len, struct kd_err *e)
+static inline int mig_mem_read(void *ctx, const char *rel, char **data, size_t *len,
+                               struct kd_err *e)
 {
     (void)e;
     const struct mig_mem *m = ctx;

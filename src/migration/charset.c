@@ -18,9 +18,9 @@
 #include <pthread.h>
 #include <string.h>
 
-static int32_t single[256];      /* code point, or -1 (lead byte or not a character) */
-static uint16_t dbl[0x10000];    /* (lead << 8 | trail) -> code point (BMP), 0 = none */
-static uint16_t enc[0x10000];    /* code point -> CP932 code (1 or 2 bytes), 0 = none */
+static int32_t single[256];   /* code point, or -1 (lead byte or not a character) */
+static uint16_t dbl[0x10000]; /* (lead << 8 | trail) -> code point (BMP), 0 = none */
+static uint16_t enc[0x10000]; /* code point -> CP932 code (1 or 2 bytes), 0 = none */
 static bool lead_byte[256];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_errno;

@@ -60,16 +60,17 @@ enum mig_check {
 };
 
 struct mig_item {
-    int index;              /* position in the file's row, from 0 */
-    const char *name;       /* 項目名, Japanese, as in the データ項目一覧表 */
-    const char *binding;    /* the module's name for it ("shimei"); "" when unbound */
+    int index;           /* position in the file's row, from 0 */
+    const char *name;    /* 項目名, Japanese, as in the データ項目一覧表 */
+    const char *binding; /* the module's name for it ("shimei"); "" when unbound */
     enum mig_type type;
     int length;             /* 桁数 (characters); 0: unlimited */
     bool fixed;             /* the value, when present, has exactly `length` characters */
     bool required;          /* 必須 */
     const char *code_table; /* コード表 id for MIG_CODE, else "" */
     enum mig_check check;
-    bool unknown_ok;        /* MIG_DATE: may be 不詳 (検査 不詳可): "0000-00-00", "YYYY-00-00", "YYYY-MM-00" */
+    bool unknown_ok; /* MIG_DATE: may be 不詳 (検査 不詳可): "0000-00-00", "YYYY-00-00",
+                        "YYYY-MM-00" */
 };
 
 /* One arrow of the 関連図: this file's items `items` hold the key `parent_items` of `parent`. */
@@ -91,9 +92,9 @@ struct mig_file {
     int n_items;
     const struct mig_item *items;
     int n_keys;
-    const int *keys;             /* indexes of the key items */
-    int n_refs;                  /* references to parents (relations.tsv), 0 for a root */
-    const struct mig_ref *refs;  /* refs[0] is parent/ref_items above */
+    const int *keys;            /* indexes of the key items */
+    int n_refs;                 /* references to parents (relations.tsv), 0 for a root */
+    const struct mig_ref *refs; /* refs[0] is parent/ref_items above */
 };
 
 struct mig_layout {
@@ -112,7 +113,8 @@ const struct mig_file *mig_layout_file(const struct mig_layout *l, const char *i
 const struct mig_item *mig_file_item(const struct mig_file *f, const char *binding);
 /* Whether `code` is in code table `table` of the layout; the table's name for it in *label
  * (label may be NULL). */
-bool mig_code_ok(const struct mig_layout *l, const char *table, const char *code, const char **label);
+bool mig_code_ok(const struct mig_layout *l, const char *table, const char *code,
+                 const char **label);
 /* The Japanese name of code table `table` (コード表名), or NULL. */
 const char *mig_code_table_name(const struct mig_layout *l, const char *table);
 
@@ -125,7 +127,8 @@ enum mig_date_form { MIG_DATE_ISO, MIG_DATE_YYYYMMDD, MIG_DATE_ERA };
 struct mig_profile; /* opaque: encoding, header, quoting, line ends, date form, 不詳日, 外字 map */
 
 /* Loads profiles/<name>.conf under root (the layouts directory); "kyodo" is the default. */
-int mig_profile_load(const char *root, const char *name, struct mig_profile **out, struct kd_err *e);
+int mig_profile_load(const char *root, const char *name, struct mig_profile **out,
+                     struct kd_err *e);
 void mig_profile_free(struct mig_profile *p);
 const char *mig_profile_name(const struct mig_profile *p);
 const char *mig_profile_title(const struct mig_profile *p);

@@ -16,10 +16,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define MIG_NAME_MAX 31          /* layout, profile and file ids */
-#define MIG_ROW_MAX (1 << 20)    /* bytes of one raw row */
-#define MIG_FIELDS_MAX 10000     /* columns of one row */
-#define MIG_REASON_CAP 256       /* bytes of one reason text */
+#define MIG_NAME_MAX 31       /* layout, profile and file ids */
+#define MIG_ROW_MAX (1 << 20) /* bytes of one raw row */
+#define MIG_FIELDS_MAX 10000  /* columns of one row */
+#define MIG_REASON_CAP 256    /* bytes of one reason text */
 
 /* ---- profiles ------------------------------------------------------------------- */
 
@@ -102,8 +102,8 @@ struct tsv {
 
 /* Starts reading text; checks the header (first line not a comment) names
  * exactly `cols`. */
-int tsv_open(struct tsv *t, const char *file, const char *text, size_t len,
-             const char *const *cols, int n_cols, struct kd_err *e);
+int tsv_open(struct tsv *t, const char *file, const char *text, size_t len, const char *const *cols,
+             int n_cols, struct kd_err *e);
 /* 1 and the cells of the next data line, 0 at the end, -1 on an error. */
 int tsv_next(struct tsv *t, struct kd_err *e);
 
@@ -121,8 +121,8 @@ struct mig_csv {
     unsigned char *in;
     size_t in_len, in_pos;
     bool eof, io_error;
-    int64_t bytes; /* consumed */
-    int64_t line;  /* current physical line (1 = the first) */
+    int64_t bytes;  /* consumed */
+    int64_t line;   /* current physical line (1 = the first) */
     bool at_start;  /* nothing read yet: a BOM may come */
     bool strip_bom; /* skip a UTF-8 BOM at the start (set before the first row) */
     /* the row */

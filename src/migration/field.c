@@ -53,8 +53,9 @@ static void era_year(const struct wareki_era *era, int y, char *buf, size_t cap)
 
 static const char *form_name(enum mig_date_form f)
 {
-    return f == MIG_DATE_ISO ? "YYYY-MM-DD" : f == MIG_DATE_YYYYMMDD ? "YYYYMMDD"
-                                                                      : "年号コード2桁+YYMMDD";
+    return f == MIG_DATE_ISO        ? "YYYY-MM-DD"
+           : f == MIG_DATE_YYYYMMDD ? "YYYYMMDD"
+                                    : "年号コード2桁+YYMMDD";
 }
 
 static int before_1873(char *reason)
@@ -132,8 +133,8 @@ int mig_date_read(const struct mig_profile *p, bool unknown_ok, const char *s, s
     int y, m, d, code = 0;
     switch (p->date) {
     case MIG_DATE_ISO:
-        if (len != 10 || s[4] != '-' || s[7] != '-' || !digits_at(s, 0, 4) ||
-            !digits_at(s, 5, 2) || !digits_at(s, 8, 2))
+        if (len != 10 || s[4] != '-' || s[7] != '-' || !digits_at(s, 0, 4) || !digits_at(s, 5, 2) ||
+            !digits_at(s, 8, 2))
             return why(reason, "日付の形（%s）ではありません", form_name(p->date));
         y = num(s, 4), m = num(s + 5, 2), d = num(s + 8, 2);
         break;
@@ -282,11 +283,11 @@ int mig_date_write(const struct mig_profile *p, bool unknown_ok, const char *s, 
 /* ---- one value -------------------------------------------------------------------- */
 
 struct scan {
-    size_t chars;     /* 桁数 as counted (variation selectors not counted) */
-    bool control;     /* a control character (LF allowed when note) */
-    bool newline;     /* an LF */
-    uint32_t pua;     /* the first private-use character, or 0 */
-    size_t pua_at;    /* its position (characters, from 1) */
+    size_t chars;  /* 桁数 as counted (variation selectors not counted) */
+    bool control;  /* a control character (LF allowed when note) */
+    bool newline;  /* an LF */
+    uint32_t pua;  /* the first private-use character, or 0 */
+    size_t pua_at; /* its position (characters, from 1) */
 };
 
 static void scan_value(const char *s, size_t len, struct scan *sc)

@@ -144,8 +144,7 @@ static int read_file(struct loader *ld, const char *rel, bool optional, struct t
     if (rc == 1) {
         if (optional)
             return 1;
-        return mig_fail(ld->e, KD_NOT_FOUND, rel, "layout %s: %s is missing", ld->l->pub.name,
-                       rel);
+        return mig_fail(ld->e, KD_NOT_FOUND, rel, "layout %s: %s is missing", ld->l->pub.name, rel);
     }
     return 0;
 }
@@ -175,22 +174,22 @@ static int load_head(struct loader *ld, const char *name)
             slot = &source;
         else {
             rc = mig_fail(ld->e, KD_UNKNOWN_FIELD, "layout.tsv",
-                         "layout.tsv:%d: unknown key (name, title, version, source)", t.line);
+                          "layout.tsv:%d: unknown key (name, title, version, source)", t.line);
             break;
         }
         if (*slot && slot != &L->name) {
             rc = mig_fail(ld->e, KD_INVALID_VALUE, "layout.tsv", "layout.tsv:%d: key given twice",
-                         t.line);
+                          t.line);
             break;
         }
         if (slot == &L->name && L->name[0]) {
             rc = mig_fail(ld->e, KD_INVALID_VALUE, "layout.tsv", "layout.tsv:%d: key given twice",
-                         t.line);
+                          t.line);
             break;
         }
         if (t.cell_len[1] == 0 && slot != &source) {
             rc = mig_fail(ld->e, KD_MISSING_FIELD, "layout.tsv", "layout.tsv:%d: empty value",
-                         t.line);
+                          t.line);
             break;
         }
         if (!(*slot = dup_cell(ld, &t, 1))) {
@@ -199,7 +198,7 @@ static int load_head(struct loader *ld, const char *name)
         }
         if (slot == &L->name && strcmp(L->name, name) != 0) {
             rc = mig_fail(ld->e, KD_INVALID_VALUE, "layout.tsv",
-                         "layout.tsv:%d: name must be the folder's name, %s", t.line, name);
+                          "layout.tsv:%d: name must be the folder's name, %s", t.line, name);
             break;
         }
     }
@@ -208,11 +207,11 @@ static int load_head(struct loader *ld, const char *name)
         return -1;
     if (!L->name[0] || !L->title || !L->version)
         return mig_fail(ld->e, KD_MISSING_FIELD, "layout.tsv",
-                       "layout.tsv: name, title and version are required");
+                        "layout.tsv: name, title and version are required");
     if (text_utf8_chars(L->version, strlen(L->version)) > 31 ||
         text_utf8_chars(L->title, strlen(L->title)) > 63)
         return mig_fail(ld->e, KD_TOO_LONG, "layout.tsv",
-                       "layout.tsv: title at most 63 characters, version at most 31");
+                        "layout.tsv: title at most 63 characters, version at most 31");
     return 0;
 }
 
@@ -277,7 +276,7 @@ static int load_codes(struct loader *ld)
         free(cx.data);
         if (c == 0)
             return mig_fail(ld->e, KD_INVALID_VALUE, "codes.tsv",
-                           "codes.tsv: there is no code_tables.tsv for its tables");
+                            "codes.tsv: there is no code_tables.tsv for its tables");
         return c < 0 ? -1 : 0;
     }
     struct tsv t;
@@ -287,22 +286,22 @@ static int load_codes(struct loader *ld)
         rc = 0;
         if (!id_ok(t.cell[0], t.cell_len[0])) {
             rc = mig_fail(ld->e, KD_INVALID_VALUE, "code_tables.tsv",
-                         "code_tables.tsv:%d: コード表ID must be 1-31 of [A-Za-z0-9_]", t.line);
+                          "code_tables.tsv:%d: コード表ID must be 1-31 of [A-Za-z0-9_]", t.line);
             break;
         }
         for (int i = 0; i < l->n_tables; i++)
             if (strlen(l->tables[i].id) == t.cell_len[0] &&
                 memcmp(l->tables[i].id, t.cell[0], t.cell_len[0]) == 0) {
                 rc = mig_fail(ld->e, KD_CONFLICT, "code_tables.tsv",
-                             "code_tables.tsv:%d: コード表ID %.*s given twice (line %d)", t.line,
-                             mig_cut(t.cell[0], t.cell_len[0], 31), t.cell[0], l->tables[i].line);
+                              "code_tables.tsv:%d: コード表ID %.*s given twice (line %d)", t.line,
+                              mig_cut(t.cell[0], t.cell_len[0], 31), t.cell[0], l->tables[i].line);
                 break;
             }
         if (rc < 0)
             break;
         if (l->n_tables >= MAX_TABLES) {
             rc = mig_fail(ld->e, KD_TOO_LONG, "code_tables.tsv",
-                         "code_tables.tsv:%d: more than %d tables", t.line, MAX_TABLES);
+                          "code_tables.tsv:%d: more than %d tables", t.line, MAX_TABLES);
             break;
         }
         if (l->n_tables == cap) {
@@ -322,12 +321,12 @@ static int load_codes(struct loader *ld)
         ct->line = t.line;
         if (parse_len(&t, 2, CODE_MAX, &ct->length) < 0) {
             rc = mig_fail(ld->e, KD_INVALID_VALUE, "code_tables.tsv",
-                         "code_tables.tsv:%d: 桁数 must be empty or 1 to %d", t.line, CODE_MAX);
+                          "code_tables.tsv:%d: 桁数 must be empty or 1 to %d", t.line, CODE_MAX);
             break;
         }
         if (t.cell_len[1] == 0) {
             rc = mig_fail(ld->e, KD_MISSING_FIELD, "code_tables.tsv",
-                         "code_tables.tsv:%d: コード表名 is empty", t.line);
+                          "code_tables.tsv:%d: コード表名 is empty", t.line);
             break;
         }
         if (!(ct->id = dup_cell(ld, &t, 0)) || !(ct->name = dup_cell(ld, &t, 1))) {
@@ -351,8 +350,8 @@ static int load_codes(struct loader *ld)
         struct code_table *ct = table_find(l, t.cell[0], t.cell_len[0]);
         if (!ct) {
             rc = mig_fail(ld->e, KD_INVALID_VALUE, "codes.tsv",
-                         "codes.tsv:%d: コード表ID %.*s is not in code_tables.tsv", t.line,
-                         mig_cut(t.cell[0], t.cell_len[0], 31), t.cell[0]);
+                          "codes.tsv:%d: コード表ID %.*s is not in code_tables.tsv", t.line,
+                          mig_cut(t.cell[0], t.cell_len[0], 31), t.cell[0]);
             break;
         }
         size_t cl = t.cell_len[1];
@@ -361,19 +360,19 @@ static int load_codes(struct loader *ld)
             ok = t.cell[1][i] > 0x20 && t.cell[1][i] < 0x7F;
         if (!ok) {
             rc = mig_fail(ld->e, KD_INVALID_VALUE, "codes.tsv",
-                         "codes.tsv:%d: コード must be 1-%d printable ASCII characters", t.line,
-                         CODE_MAX);
+                          "codes.tsv:%d: コード must be 1-%d printable ASCII characters", t.line,
+                          CODE_MAX);
             break;
         }
         if (ct->length && cl != (size_t)ct->length) {
             rc = mig_fail(ld->e, KD_INVALID_VALUE, "codes.tsv",
-                         "codes.tsv:%d: the codes of %s have %d characters", t.line, ct->id,
-                         ct->length);
+                          "codes.tsv:%d: the codes of %s have %d characters", t.line, ct->id,
+                          ct->length);
             break;
         }
         if (++total > MAX_CODES) {
             rc = mig_fail(ld->e, KD_TOO_LONG, "codes.tsv", "codes.tsv:%d: more than %d codes",
-                         t.line, MAX_CODES);
+                          t.line, MAX_CODES);
             break;
         }
         if (ct->n == ct->cap) {
@@ -402,14 +401,14 @@ static int load_codes(struct loader *ld)
         struct code_table *ct = &l->tables[i];
         if (ct->n == 0)
             return mig_fail(ld->e, KD_INVALID_VALUE, "codes.tsv",
-                           "codes.tsv: code table %s (code_tables.tsv:%d) has no codes", ct->id,
-                           ct->line);
+                            "codes.tsv: code table %s (code_tables.tsv:%d) has no codes", ct->id,
+                            ct->line);
         qsort(ct->codes, (size_t)ct->n, sizeof *ct->codes, cmp_code);
         for (int k = 1; k < ct->n; k++)
             if (strcmp(ct->codes[k - 1].code, ct->codes[k].code) == 0)
                 return mig_fail(ld->e, KD_CONFLICT, "codes.tsv",
-                               "codes.tsv: code %s of table %s is given twice", ct->codes[k].code,
-                               ct->id);
+                                "codes.tsv: code %s of table %s is given twice", ct->codes[k].code,
+                                ct->id);
     }
     return 0;
 }
@@ -422,20 +421,20 @@ struct word {
 };
 
 static const struct word types[] = {
-    {"文字", MIG_TEXT},  {"text", MIG_TEXT},       {"文章", MIG_NOTE},    {"note", MIG_NOTE},
-    {"カナ", MIG_KANA},  {"kana", MIG_KANA},       {"数字", MIG_DIGITS},  {"digits", MIG_DIGITS},
-    {"数値", MIG_INTEGER}, {"integer", MIG_INTEGER}, {"日付", MIG_DATE},    {"date", MIG_DATE},
-    {"コード", MIG_CODE}, {"code", MIG_CODE},
+    {"文字", MIG_TEXT},    {"text", MIG_TEXT},       {"文章", MIG_NOTE},   {"note", MIG_NOTE},
+    {"カナ", MIG_KANA},    {"kana", MIG_KANA},       {"数字", MIG_DIGITS}, {"digits", MIG_DIGITS},
+    {"数値", MIG_INTEGER}, {"integer", MIG_INTEGER}, {"日付", MIG_DATE},   {"date", MIG_DATE},
+    {"コード", MIG_CODE},  {"code", MIG_CODE},
 };
 
 #define CHECK_UNKNOWN_OK 100
 static const struct word checks[] = {
-    {"宛名番号", MIG_CHECK_ATENA},         {"atena", MIG_CHECK_ATENA},
+    {"宛名番号", MIG_CHECK_ATENA},          {"atena", MIG_CHECK_ATENA},
     {"住民票コード", MIG_CHECK_JUMIN_CODE}, {"jumin_code", MIG_CHECK_JUMIN_CODE},
-    {"個人番号", MIG_CHECK_KOJIN_BANGO},   {"kojin_bango", MIG_CHECK_KOJIN_BANGO},
-    {"法人番号", MIG_CHECK_HOUJIN},        {"houjin_bango", MIG_CHECK_HOUJIN},
-    {"団体コード", MIG_CHECK_LG_CODE},     {"lg_code", MIG_CHECK_LG_CODE},
-    {"不詳可", CHECK_UNKNOWN_OK},          {"unknown_ok", CHECK_UNKNOWN_OK},
+    {"個人番号", MIG_CHECK_KOJIN_BANGO},    {"kojin_bango", MIG_CHECK_KOJIN_BANGO},
+    {"法人番号", MIG_CHECK_HOUJIN},         {"houjin_bango", MIG_CHECK_HOUJIN},
+    {"団体コード", MIG_CHECK_LG_CODE},      {"lg_code", MIG_CHECK_LG_CODE},
+    {"不詳可", CHECK_UNKNOWN_OK},           {"unknown_ok", CHECK_UNKNOWN_OK},
 };
 
 static int find_word(const struct word *w, size_t n, const char *s, size_t len)
@@ -498,8 +497,9 @@ static int parse_item(struct loader *ld, struct tsv *t, struct mig_item *it, int
         return FAIL_AT(t, "%s:%d: 項目名 must be 1-%d characters without ','", f, ln, NAME_CHARS);
     int ty = find_word(types, sizeof types / sizeof types[0], t->cell[2], t->cell_len[2]);
     if (ty < 0)
-        return FAIL_AT(t, "%s:%d: 型 \"%.*s\" is not a type (文字, 文章, カナ, 数字, 数値, 日付, "
-                          "コード)",
+        return FAIL_AT(t,
+                       "%s:%d: 型 \"%.*s\" is not a type (文字, 文章, カナ, 数字, 数値, 日付, "
+                       "コード)",
                        f, ln, mig_cut(t->cell[2], t->cell_len[2], 40), t->cell[2]);
     it->type = (enum mig_type)ty;
     if (parse_len(t, 3, MAX_LENGTH, &it->length) < 0)
@@ -530,8 +530,8 @@ static int parse_item(struct loader *ld, struct tsv *t, struct mig_item *it, int
             return FAIL_AT(t, "%s:%d: 桁数 of a 数値 is at most 18 (use 数字 for longer numbers)",
                            f, ln);
         if (it->type == MIG_INTEGER && it->fixed)
-            return FAIL_AT(t, "%s:%d: a 数値 cannot be 固定 (use 数字 for zero-padded numbers)",
-                           f, ln);
+            return FAIL_AT(t, "%s:%d: a 数値 cannot be 固定 (use 数字 for zero-padded numbers)", f,
+                           ln);
         break;
     default:
         break;
@@ -551,8 +551,8 @@ static int parse_item(struct loader *ld, struct tsv *t, struct mig_item *it, int
         if (!it->length)
             it->length = ct->length;
         else if (ct->length && it->length != ct->length)
-            return FAIL_AT(t, "%s:%d: 桁数 %d differs from the codes of %s (%d)", f, ln,
-                           it->length, ct->id, ct->length);
+            return FAIL_AT(t, "%s:%d: 桁数 %d differs from the codes of %s (%d)", f, ln, it->length,
+                           ct->id, ct->length);
         if (it->fixed && !it->length)
             return FAIL_AT(t, "%s:%d: 固定 needs a 桁数", f, ln);
     } else {
@@ -568,8 +568,9 @@ static int parse_item(struct loader *ld, struct tsv *t, struct mig_item *it, int
         const char *we = comma ? comma : end;
         int w = find_word(checks, sizeof checks / sizeof checks[0], c, (size_t)(we - c));
         if (w < 0)
-            return FAIL_AT(t, "%s:%d: 検査 \"%.*s\" is unknown (宛名番号, 住民票コード, 個人番号, "
-                              "法人番号, 団体コード, 不詳可)",
+            return FAIL_AT(t,
+                           "%s:%d: 検査 \"%.*s\" is unknown (宛名番号, 住民票コード, 個人番号, "
+                           "法人番号, 団体コード, 不詳可)",
                            f, ln, mig_cut(c, (size_t)(we - c), 40), c);
         if (w == CHECK_UNKNOWN_OK) {
             if (it->type != MIG_DATE)
@@ -594,8 +595,7 @@ static int parse_item(struct loader *ld, struct tsv *t, struct mig_item *it, int
     }
 
     if (t->cell_len[8] && !binding_ok(t->cell[8], t->cell_len[8]))
-        return FAIL_AT(t, "%s:%d: kyodo名 must be [a-z][a-z0-9_]*, at most 63 characters", f,
-                       ln);
+        return FAIL_AT(t, "%s:%d: kyodo名 must be [a-z][a-z0-9_]*, at most 63 characters", f, ln);
     if (!(it->name = dup_cell(ld, t, 1)) || !(it->binding = dup_cell(ld, t, 8)))
         return -1;
     return 0;
@@ -603,7 +603,7 @@ static int parse_item(struct loader *ld, struct tsv *t, struct mig_item *it, int
 
 static int load_items(struct loader *ld, struct file_def *fd)
 {
-    static const char *const cols[] = {"項番", "項目名", "型",    "桁数",   "固定",
+    static const char *const cols[] = {"項番", "項目名",   "型",   "桁数",    "固定",
                                        "必須", "コード表", "検査", "kyodo名", "説明"};
     char rel[64];
     snprintf(rel, sizeof rel, "items/%s.tsv", fd->f.id);
@@ -621,7 +621,7 @@ static int load_items(struct loader *ld, struct file_def *fd)
         rc = 0;
         if (fd->f.n_items >= MAX_ITEMS) {
             rc = mig_fail(ld->e, KD_TOO_LONG, file, "%s:%d: more than %d items", file, t.line,
-                         MAX_ITEMS);
+                          MAX_ITEMS);
             break;
         }
         if (fd->f.n_items == cap) {
@@ -644,12 +644,12 @@ static int load_items(struct loader *ld, struct file_def *fd)
         for (int i = 0; i < fd->f.n_items; i++) {
             if (strcmp(fd->items[i].name, it->name) == 0) {
                 rc = mig_fail(ld->e, KD_CONFLICT, file, "%s:%d: 項目名 %s is also item %d", file,
-                             t.line, it->name, i + 1);
+                              t.line, it->name, i + 1);
                 break;
             }
             if (it->binding[0] && strcmp(fd->items[i].binding, it->binding) == 0) {
                 rc = mig_fail(ld->e, KD_CONFLICT, file, "%s:%d: kyodo名 %s is also item %d", file,
-                             t.line, it->binding, i + 1);
+                              t.line, it->binding, i + 1);
                 break;
             }
         }
@@ -667,8 +667,8 @@ static int load_items(struct loader *ld, struct file_def *fd)
 }
 
 /* Resolves a ','-separated list of item names of fd into indexes. */
-static int resolve_items(struct loader *ld, const struct file_def *fd, const char *list,
-                         size_t len, const char *where, int line, int **out, int *n)
+static int resolve_items(struct loader *ld, const struct file_def *fd, const char *list, size_t len,
+                         const char *where, int line, int **out, int *n)
 {
     int count = 1;
     for (size_t i = 0; i < len; i++)
@@ -689,11 +689,11 @@ static int resolve_items(struct loader *ld, const struct file_def *fd, const cha
                 idx[k] = i;
         if (idx[k] < 0)
             return mig_fail(ld->e, KD_INVALID_VALUE, where, "%s:%d: %.*s is not an item of %s",
-                           where, line, mig_cut(c, wl, 100), c, fd->f.id);
+                            where, line, mig_cut(c, wl, 100), c, fd->f.id);
         for (int j = 0; j < k; j++)
             if (idx[j] == idx[k])
-                return mig_fail(ld->e, KD_INVALID_VALUE, where, "%s:%d: %.*s is named twice",
-                               where, line, mig_cut(c, wl, 100), c);
+                return mig_fail(ld->e, KD_INVALID_VALUE, where, "%s:%d: %.*s is named twice", where,
+                                line, mig_cut(c, wl, 100), c);
         c = we + 1;
     }
     *out = idx;
@@ -725,44 +725,44 @@ static int load_files(struct loader *ld)
         rc = 0;
         if (ld->n_files >= MAX_FILES) {
             rc = mig_fail(ld->e, KD_TOO_LONG, "files.tsv", "files.tsv:%d: more than %d files",
-                         t.line, MAX_FILES);
+                          t.line, MAX_FILES);
             break;
         }
         if (!id_ok(t.cell[0], t.cell_len[0])) {
             rc = mig_fail(ld->e, KD_INVALID_VALUE, "files.tsv",
-                         "files.tsv:%d: ファイルID must be 1-31 of [A-Za-z0-9_]", t.line);
+                          "files.tsv:%d: ファイルID must be 1-31 of [A-Za-z0-9_]", t.line);
             break;
         }
         struct file_def *dup = file_by_id(ld, t.cell[0], t.cell_len[0]);
         if (dup) {
             rc = mig_fail(ld->e, KD_CONFLICT, "files.tsv",
-                         "files.tsv:%d: ファイルID %s is given twice (line %d)", t.line,
-                         dup->f.id, dup->line);
+                          "files.tsv:%d: ファイルID %s is given twice (line %d)", t.line, dup->f.id,
+                          dup->line);
             break;
         }
         if (t.cell_len[1] == 0 || text_utf8_chars(t.cell[1], t.cell_len[1]) > NAME_CHARS) {
             rc = mig_fail(ld->e, KD_INVALID_VALUE, "files.tsv",
-                         "files.tsv:%d: ファイル名 must be 1-%d characters", t.line, NAME_CHARS);
+                          "files.tsv:%d: ファイル名 must be 1-%d characters", t.line, NAME_CHARS);
             break;
         }
         if (!phys_ok(t.cell[2], t.cell_len[2])) {
             rc = mig_fail(ld->e, KD_INVALID_VALUE, "files.tsv",
-                         "files.tsv:%d: 物理ファイル名 must be 1-63 of [A-Za-z0-9._-], not "
-                         "starting with '.'",
-                         t.line);
+                          "files.tsv:%d: 物理ファイル名 must be 1-63 of [A-Za-z0-9._-], not "
+                          "starting with '.'",
+                          t.line);
             break;
         }
         for (int i = 0; i < ld->n_files && rc == 0; i++)
             if (strlen(ld->files[i].f.path) == t.cell_len[2] &&
                 strncasecmp(ld->files[i].f.path, t.cell[2], t.cell_len[2]) == 0)
                 rc = mig_fail(ld->e, KD_CONFLICT, "files.tsv",
-                             "files.tsv:%d: 物理ファイル名 %s is also line %d's", t.line,
-                             ld->files[i].f.path, ld->files[i].line);
+                              "files.tsv:%d: 物理ファイル名 %s is also line %d's", t.line,
+                              ld->files[i].f.path, ld->files[i].line);
         if (rc < 0)
             break;
         if (t.cell_len[3] == 0) {
             rc = mig_fail(ld->e, KD_MISSING_FIELD, "files.tsv", "files.tsv:%d: キー項目 is empty",
-                         t.line);
+                          t.line);
             break;
         }
         struct file_def *fd = &ld->files[ld->n_files];
@@ -836,17 +836,17 @@ static int load_relations(struct loader *ld)
         struct file_def *parent = file_by_id(ld, t.cell[1], t.cell_len[1]);
         if (!child || !parent) {
             rc = mig_fail(ld->e, KD_INVALID_VALUE, "relations.tsv",
-                         "relations.tsv:%d: %s %.*s is not in files.tsv", t.line,
-                         !child ? "ファイルID" : "親ファイルID",
-                         !child ? mig_cut(t.cell[0], t.cell_len[0], 31)
-                                : mig_cut(t.cell[1], t.cell_len[1], 31),
-                         !child ? t.cell[0] : t.cell[1]);
+                          "relations.tsv:%d: %s %.*s is not in files.tsv", t.line,
+                          !child ? "ファイルID" : "親ファイルID",
+                          !child ? mig_cut(t.cell[0], t.cell_len[0], 31)
+                                 : mig_cut(t.cell[1], t.cell_len[1], 31),
+                          !child ? t.cell[0] : t.cell[1]);
             break;
         }
         if (child == parent) {
             rc = mig_fail(ld->e, KD_INVALID_VALUE, "relations.tsv",
-                         "relations.tsv:%d: %s refers to itself (a parent cycle)", t.line,
-                         child->f.id);
+                          "relations.tsv:%d: %s refers to itself (a parent cycle)", t.line,
+                          child->f.id);
             break;
         }
         struct mig_ref r = {.parent = parent->f.id, .line = t.line};
@@ -860,8 +860,8 @@ static int load_relations(struct loader *ld)
         if (t.cell_len[3] == 0) {
             pitems = parent->f.keys;
             pn = parent->f.n_keys;
-        } else if (resolve_items(ld, parent, t.cell[3], t.cell_len[3], "relations.tsv", t.line,
-                                 &pk, &pn) < 0) {
+        } else if (resolve_items(ld, parent, t.cell[3], t.cell_len[3], "relations.tsv", t.line, &pk,
+                                 &pn) < 0) {
             rc = -1;
             break;
         } else {
@@ -869,15 +869,15 @@ static int load_relations(struct loader *ld)
         }
         if (n != pn) {
             rc = mig_fail(ld->e, KD_INVALID_VALUE, "relations.tsv",
-                         "relations.tsv:%d: %d 参照項目 but %d 親キー項目", t.line, n, pn);
+                          "relations.tsv:%d: %d 参照項目 but %d 親キー項目", t.line, n, pn);
             break;
         }
         for (int i = 0; i < child->n_refs; i++)
             if (strcmp(child->refs[i].parent, parent->f.id) == 0 && child->refs[i].n == n &&
                 memcmp(child->refs[i].items, items, sizeof *items * (size_t)n) == 0) {
                 rc = mig_fail(ld->e, KD_CONFLICT, "relations.tsv",
-                             "relations.tsv:%d: the same reference as line %d", t.line,
-                             child->refs[i].line);
+                              "relations.tsv:%d: the same reference as line %d", t.line,
+                              child->refs[i].line);
                 break;
             }
         if (rc < 0)
@@ -960,9 +960,9 @@ static int order_files(struct loader *ld)
             for (int i = 0; i < n; i++)
                 if (!done[i] && ld->files[i].n_refs)
                     return mig_fail(ld->e, KD_INVALID_VALUE, "relations.tsv",
-                                   "relations.tsv:%d: a parent cycle through %s and %s",
-                                   ld->files[i].refs[0].line, ld->files[i].f.id,
-                                   ld->files[i].refs[0].parent);
+                                    "relations.tsv:%d: a parent cycle through %s and %s",
+                                    ld->files[i].refs[0].line, ld->files[i].f.id,
+                                    ld->files[i].refs[0].parent);
             return mig_fail(ld->e, KD_INTERNAL, "relations.tsv", "relations.tsv: a parent cycle");
         }
         done[pick] = true;
@@ -978,8 +978,7 @@ int mig_layout_parse(const char *name, const struct mig_src *src, struct mig_lay
 {
     *out = NULL;
     if (!mig_name_ok(name))
-        return mig_fail(e, KD_INVALID_VALUE, "layout",
-                       "a layout name is 1-31 of [a-z0-9_-]");
+        return mig_fail(e, KD_INVALID_VALUE, "layout", "a layout name is 1-31 of [a-z0-9_-]");
     struct layout_impl *l = calloc(1, sizeof *l);
     if (!l)
         return mig_fail(e, KD_INTERNAL, NULL, "out of memory");
@@ -1034,7 +1033,7 @@ static int fs_read(void *ctx, const char *rel, char **data, size_t *len, struct 
     if (!buf || err || n == cap) {
         free(buf);
         return mig_fail(e, err ? KD_INTERNAL : KD_TOO_LONG, rel, "%s: %s", rel,
-                       err ? "read error" : "too large");
+                        err ? "read error" : "too large");
     }
     *data = buf;
     *len = n;
@@ -1050,7 +1049,8 @@ static int fs_list(void *ctx, char ***names, int *n, struct kd_err *e)
     *n = 0;
     DIR *d = opendir(path);
     if (!d)
-        return errno == ENOENT ? 0 : mig_fail(e, KD_INTERNAL, "items", "items/: %s", strerror(errno));
+        return errno == ENOENT ? 0
+                               : mig_fail(e, KD_INTERNAL, "items", "items/: %s", strerror(errno));
     int cap = 0;
     struct dirent *de;
     int rc = 0;

@@ -66,8 +66,8 @@ struct choice {
     int value;
 };
 
-static int choose(struct parse_ctx *c, const char *key, const char *value,
-                  const struct choice *ch, size_t n, int *out)
+static int choose(struct parse_ctx *c, const char *key, const char *value, const struct choice *ch,
+                  size_t n, int *out)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(ch[i].word, value) == 0) {
@@ -84,7 +84,7 @@ static int choose(struct parse_ctx *c, const char *key, const char *value,
         w += (size_t)k;
     }
     return mig_fail(c->e, KD_INVALID_VALUE, key, "%s:%d: %s must be one of %s", c->file, c->line,
-                   key, words);
+                    key, words);
 }
 
 static const struct choice yesno[] = {{"yes", 1}, {"no", 0}, {"true", 1}, {"false", 0}};
@@ -108,10 +108,10 @@ static int on_entry(void *user, const char *section, const char *name, const cha
     size_t vl = strlen(value);
     if (strcmp(section, "profile") != 0) {
         rc = mig_fail(c->e, KD_UNKNOWN_FIELD, name, "%s:%d: keys belong in [profile]", c->file,
-                     c->line);
+                      c->line);
     } else if (text_has_control(value, vl, false) || !text_utf8_valid(value, vl, NULL)) {
         rc = mig_fail(c->e, KD_INVALID_VALUE, name, "%s:%d: %s is not printable UTF-8", c->file,
-                     c->line, name);
+                      c->line, name);
     } else if (strcmp(name, "title") == 0) {
         if (vl >= sizeof p->title)
             rc = mig_fail(c->e, KD_TOO_LONG, name, "%s:%d: title is too long", c->file, c->line);
@@ -146,13 +146,13 @@ static int on_entry(void *user, const char *section, const char *name, const cha
     } else if (strcmp(name, "unknown_date") == 0) {
         if (vl >= sizeof p->unknown_date)
             rc = mig_fail(c->e, KD_TOO_LONG, name, "%s:%d: unknown_date is at most %zu bytes",
-                         c->file, c->line, sizeof p->unknown_date - 1);
+                          c->file, c->line, sizeof p->unknown_date - 1);
         for (size_t i = 0; rc == 0 && i < vl; i++)
             if ((unsigned char)value[i] < 0x21 || (unsigned char)value[i] > 0x7E ||
                 value[i] == '"' || value[i] == ',')
                 rc = mig_fail(c->e, KD_INVALID_VALUE, name,
-                             "%s:%d: unknown_date is printable ASCII without spaces, '\"' or ','",
-                             c->file, c->line);
+                              "%s:%d: unknown_date is printable ASCII without spaces, '\"' or ','",
+                              c->file, c->line);
         if (rc == 0) {
             memcpy(p->unknown_date, value, vl + 1);
             p->unknown_date_len = vl;
@@ -179,14 +179,14 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         }
         if (!ok)
             rc = mig_fail(c->e, KD_INVALID_VALUE, name,
-                         "%s:%d: gaiji is a file name under profiles/ ([A-Za-z0-9._-], not "
-                         "starting with '.')",
-                         c->file, c->line);
+                          "%s:%d: gaiji is a file name under profiles/ ([A-Za-z0-9._-], not "
+                          "starting with '.')",
+                          c->file, c->line);
         else
             memcpy(p->gaiji_file, value, vl + 1);
     } else {
         rc = mig_fail(c->e, KD_UNKNOWN_FIELD, name, "%s:%d: unknown key %.64s", c->file, c->line,
-                     name);
+                      name);
     }
     if (rc < 0) {
         c->failed = true;
@@ -256,13 +256,13 @@ int mig_profile_parse(const char *name, const char *text, size_t len,
         size_t ll = p->unknown_date_len;
         p->unknown_date_len = 0;
         p->unknown_date[0] = '\0';
-        bool other = mig_date_read(p, true, lit, ll, canon, reason) == 0 &&
-                     strcmp(canon, "0000-00-00") != 0;
+        bool other =
+            mig_date_read(p, true, lit, ll, canon, reason) == 0 && strcmp(canon, "0000-00-00") != 0;
         memcpy(p->unknown_date, lit, sizeof lit);
         p->unknown_date_len = ll;
         if (other) {
             mig_fail(e, KD_INVALID_VALUE, "unknown_date",
-                    "%s: unknown_date reads as a date (or a partly known one) in this form", file);
+                     "%s: unknown_date reads as a date (or a partly known one) in this form", file);
             goto fail;
         }
     }
@@ -277,7 +277,7 @@ int mig_profile_parse(const char *name, const char *text, size_t len,
         size_t dl = 0;
         if (!read_gaiji) {
             mig_fail(e, KD_NOT_FOUND, "gaiji", "%s: gaiji %s cannot be read here", file,
-                    p->gaiji_file);
+                     p->gaiji_file);
             goto fail;
         }
         if (read_gaiji(ctx, p->gaiji_file, &data, &dl, e) < 0)
@@ -300,9 +300,10 @@ fail:
 
 static int hexval(char c)
 {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                         : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                                                : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                  : -1;
 }
 
 /* "U+XXXX" (4-6 hex digits) at s; the code point, or -1. */
@@ -410,13 +411,13 @@ int mig_gaiji_parse(struct mig_profile *p, const char *file, const char *text, s
         int64_t pua = parse_code(t.cell[0], t.cell_len[0]);
         if (pua < 0) {
             rc = mig_fail(e, KD_INVALID_VALUE, file,
-                         "%s:%d: 外字コード must be F040-F9FC (CP932) or U+E000-U+F8FF", file,
-                         t.line);
+                          "%s:%d: 外字コード must be F040-F9FC (CP932) or U+E000-U+F8FF", file,
+                          t.line);
             break;
         }
         if (p->n_gaiji >= GAIJI_MAX) {
-            rc = mig_fail(e, KD_TOO_LONG, file, "%s:%d: more than %d 外字", file, t.line,
-                         GAIJI_MAX);
+            rc =
+                mig_fail(e, KD_TOO_LONG, file, "%s:%d: more than %d 外字", file, t.line, GAIJI_MAX);
             break;
         }
         if (p->n_gaiji == cap) {
@@ -436,9 +437,9 @@ int mig_gaiji_parse(struct mig_profile *p, const char *file, const char *text, s
         g->line = t.line;
         if (parse_chars(p, t.cell[1], t.cell_len[1], &g->text, &g->len) < 0) {
             rc = mig_fail(e, KD_INVALID_VALUE, file,
-                         "%s:%d: 文字 must be one character (not private-use) and its variation "
-                         "selectors, as U+XXXX or literally",
-                         file, t.line);
+                          "%s:%d: 文字 must be one character (not private-use) and its variation "
+                          "selectors, as U+XXXX or literally",
+                          file, t.line);
             break;
         }
         p->n_gaiji++;
@@ -450,11 +451,10 @@ int mig_gaiji_parse(struct mig_profile *p, const char *file, const char *text, s
     qsort(p->gaiji, (size_t)p->n_gaiji, sizeof *p->gaiji, cmp_pua);
     for (int i = 1; i < p->n_gaiji; i++)
         if (p->gaiji[i].pua == p->gaiji[i - 1].pua)
-            return mig_fail(e, KD_CONFLICT, file, "%s:%d: the same 外字コード as line %d", file,
-                           p->gaiji[i].line > p->gaiji[i - 1].line ? p->gaiji[i].line
-                                                                   : p->gaiji[i - 1].line,
-                           p->gaiji[i].line > p->gaiji[i - 1].line ? p->gaiji[i - 1].line
-                                                                   : p->gaiji[i].line);
+            return mig_fail(
+                e, KD_CONFLICT, file, "%s:%d: the same 外字コード as line %d", file,
+                p->gaiji[i].line > p->gaiji[i - 1].line ? p->gaiji[i].line : p->gaiji[i - 1].line,
+                p->gaiji[i].line > p->gaiji[i - 1].line ? p->gaiji[i - 1].line : p->gaiji[i].line);
     p->gaiji_rev = arena_alloc(&p->arena, sizeof *p->gaiji_rev * (size_t)p->n_gaiji);
     if (!p->gaiji_rev)
         return mig_fail(e, KD_TOO_LONG, file, "%s: too large", file);
@@ -536,12 +536,11 @@ static int fs_gaiji(void *ctx, const char *file, char **data, size_t *len, struc
     int en;
     if (read_small(path, 4u << 20, data, len, &en) < 0)
         return mig_fail(e, en == ENOENT ? KD_NOT_FOUND : KD_INVALID_VALUE, "gaiji",
-                       "profiles/%s: cannot read: %s", file, strerror(en));
+                        "profiles/%s: cannot read: %s", file, strerror(en));
     return 0;
 }
 
-int mig_profile_load(const char *root, const char *name, struct mig_profile **out,
-                     struct kd_err *e)
+int mig_profile_load(const char *root, const char *name, struct mig_profile **out, struct kd_err *e)
 {
     *out = NULL;
     if (!mig_name_ok(name))
@@ -557,7 +556,7 @@ int mig_profile_load(const char *root, const char *name, struct mig_profile **ou
         if (en == ENOENT)
             return mig_fail(e, KD_NOT_FOUND, "profile", "there is no profile %s", name);
         return mig_fail(e, KD_INVALID_VALUE, "profile", "profiles/%s.conf: cannot read: %s", name,
-                       strerror(en));
+                        strerror(en));
     }
     struct fs_ctx ctx = {.root = root};
     int rc = mig_profile_parse(name, data, len, fs_gaiji, &ctx, out, e);

@@ -32,10 +32,10 @@ struct mig_reader {
     FILE *fp;
     bool own_fp;
     struct mig_csv csv;
-    struct buf out;     /* canonical values of the row, each NUL-terminated */
-    struct buf show;    /* a value as shown in the report */
-    struct buf tmp;     /* kana widening */
-    size_t *off;        /* n_items offsets into out; (size_t)-1: "" */
+    struct buf out;  /* canonical values of the row, each NUL-terminated */
+    struct buf show; /* a value as shown in the report */
+    struct buf tmp;  /* kana widening */
+    size_t *off;     /* n_items offsets into out; (size_t)-1: "" */
     const char **values;
     int64_t *dropped;
     int64_t peak;
@@ -258,8 +258,7 @@ static void take_raw(struct mig_reader *r, int i, const unsigned char *s, size_t
     bput(&r->out, "", 1);
 }
 
-static bool check_field(struct mig_reader *r, int i, const unsigned char *s, size_t n,
-                        int64_t line)
+static bool check_field(struct mig_reader *r, int i, const unsigned char *s, size_t n, int64_t line)
 {
     const struct mig_item *it = &r->f->items[i];
     char reason[MIG_REASON_CAP];
@@ -360,9 +359,8 @@ static int check_header(struct mig_reader *r, struct kd_err *e)
 }
 
 static int open_common(struct mig_reader **out, const struct mig_layout *l,
-                       const struct mig_file *f, const struct mig_profile *p, FILE *fp,
-                       bool own_fp, const char *display_name, struct mig_report *report_,
-                       struct kd_err *e)
+                       const struct mig_file *f, const struct mig_profile *p, FILE *fp, bool own_fp,
+                       const char *display_name, struct mig_report *report_, struct kd_err *e)
 {
     *out = NULL;
     if (p->enc == MIG_CP932 && cp932_init(e) < 0) {
@@ -451,8 +449,9 @@ int mig_reader_next(struct mig_reader *r, const char *const **values, bool *bad,
                    "引用符が閉じられないままファイルが終わっています（この行から最後まで）");
             *bad = true;
         } else if (c->flags & CSV_BAD_QUOTE) {
-            report(r, *line, "", "",
-                   "引用符（\"）の使い方が正しくありません（値の途中の\"、または閉じた\"の後の文字）");
+            report(
+                r, *line, "", "",
+                "引用符（\"）の使い方が正しくありません（値の途中の\"、または閉じた\"の後の文字）");
             *bad = true;
         }
         if (c->n_fields != n || (c->flags & CSV_TOO_MANY)) {

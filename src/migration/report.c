@@ -95,8 +95,8 @@ static char *show_value(struct arena *a, const char *v)
         size_t k = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
         bool ok = c >= 0x20 && c != 0x7F;
         if (c >= 0x80)
-            ok = i + k <= n && text_utf8_valid(v + i, k, NULL) &&
-                 !text_has_control(v + i, k, false);
+            ok =
+                i + k <= n && text_utf8_valid(v + i, k, NULL) && !text_has_control(v + i, k, false);
         if (w + 8 > cap)
             break;
         if (ok) {
@@ -207,8 +207,8 @@ static void csv_field(FILE *f, const char *s, bool first, bool guard)
         fputc(',', f);
     fputc('"', f);
     /* A spreadsheet would read =, +, -, @ (and TAB, CR) at the start as a formula. */
-    if (guard && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-                  s[0] == '\r'))
+    if (guard &&
+        (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r'))
         fputc('\'', f);
     for (; *s; s++) {
         if (*s == '"')
@@ -233,8 +233,7 @@ static const char *grouped(int64_t v, char buf[32])
     return buf;
 }
 
-static FILE *open_part(const char *dir, const char *name, char *part, size_t cap,
-                       struct kd_err *e)
+static FILE *open_part(const char *dir, const char *name, char *part, size_t cap, struct kd_err *e)
 {
     int k = snprintf(part, cap, "%s/.%s.part", dir, name);
     if (k < 0 || (size_t)k >= cap) {

@@ -72,24 +72,24 @@ static int split(struct tsv *t, const char *s, size_t n, int max, struct kd_err 
         size_t end = tab ? (size_t)(tab - s) : n;
         if (t->n_cells >= max)
             return mig_fail(e, KD_INVALID_VALUE, t->file, "%s:%d: more than %d columns", t->file,
-                           t->line, max);
+                            t->line, max);
         const char *c = s + i;
         size_t cl = end - i;
         size_t bad;
         if (!text_utf8_valid(c, cl, &bad))
             return mig_fail(e, KD_INVALID_UTF8, t->file, "%s:%d: column %d is not valid UTF-8",
-                           t->file, t->line, t->n_cells + 1);
+                            t->file, t->line, t->n_cells + 1);
         if (text_has_control(c, cl, false))
             return mig_fail(e, KD_INVALID_VALUE, t->file,
-                           "%s:%d: column %d holds a control character", t->file, t->line,
-                           t->n_cells + 1);
+                            "%s:%d: column %d holds a control character", t->file, t->line,
+                            t->n_cells + 1);
         if (is_space_at(c, cl) || ends_space(c, cl))
             return mig_fail(e, KD_INVALID_VALUE, t->file,
-                           "%s:%d: column %d starts or ends with a space", t->file, t->line,
-                           t->n_cells + 1);
+                            "%s:%d: column %d starts or ends with a space", t->file, t->line,
+                            t->n_cells + 1);
         if (text_utf8_chars(c, cl) > TSV_CELL_CHARS)
             return mig_fail(e, KD_TOO_LONG, t->file, "%s:%d: column %d is over %d characters",
-                           t->file, t->line, t->n_cells + 1, TSV_CELL_CHARS);
+                            t->file, t->line, t->n_cells + 1, TSV_CELL_CHARS);
         t->cell[t->n_cells] = c;
         t->cell_len[t->n_cells] = cl;
         t->n_cells++;
@@ -100,8 +100,8 @@ static int split(struct tsv *t, const char *s, size_t n, int max, struct kd_err 
     return 0;
 }
 
-int tsv_open(struct tsv *t, const char *file, const char *text, size_t len,
-             const char *const *cols, int n_cols, struct kd_err *e)
+int tsv_open(struct tsv *t, const char *file, const char *text, size_t len, const char *const *cols,
+             int n_cols, struct kd_err *e)
 {
     memset(t, 0, sizeof *t);
     t->file = file;
@@ -122,7 +122,8 @@ int tsv_open(struct tsv *t, const char *file, const char *text, size_t len,
             return -1;
         bool ok = t->n_cells == n_cols;
         for (int i = 0; ok && i < n_cols; i++)
-            ok = t->cell_len[i] == strlen(cols[i]) && memcmp(t->cell[i], cols[i], t->cell_len[i]) == 0;
+            ok = t->cell_len[i] == strlen(cols[i]) &&
+                 memcmp(t->cell[i], cols[i], t->cell_len[i]) == 0;
         if (!ok) {
             char want[400];
             size_t w = 0;
@@ -134,7 +135,7 @@ int tsv_open(struct tsv *t, const char *file, const char *text, size_t len,
                 w += (size_t)k;
             }
             return mig_fail(e, KD_INVALID_VALUE, file, "%s:%d: the header row must be: %s", file,
-                           t->line, want);
+                            t->line, want);
         }
         return 0;
     }

@@ -254,8 +254,8 @@ int mig_writer_open(struct mig_writer **outp, const struct mig_layout *l, const 
             if (rc == 0)
                 rc = put_field(w, i == 0, nm, reason, e);
             if (rc == -1) {
-                kd_fail(e, KD_INVALID_VALUE, nm, "%s: the header cannot name item %d: %s",
-                        f->path, i + 1, reason);
+                kd_fail(e, KD_INVALID_VALUE, nm, "%s: the header cannot name item %d: %s", f->path,
+                        i + 1, reason);
                 goto fail;
             }
             if (rc < 0)

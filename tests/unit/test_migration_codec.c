@@ -150,10 +150,10 @@ static void assert_entry(const struct mig_report *rep, int64_t line, const char 
 /* A good KOJIN row (UTF-8, kyodo profile): 宛名番号 0000000019 (M11), 世帯番号
  * 0000000027, 個人番号 123456789018, 住民票コード 24727059608, 法人番号
  * 7123456789012. */
-#define KOJIN_HEAD                                                                                 \
-    "宛名番号,世帯番号,氏名,氏名_フリガナ,性別,生年月日,続柄コード1,異動年月日,個人番号,"     \
+#define KOJIN_HEAD                                                                                                            \
+    "宛名番号,世帯番号,氏名,氏名_フリガナ,性別,生年月日,続柄コード1,異動年月日,個人番号," \
     "住民票コード,法人番号,備考,予備\n"
-#define KOJIN_OK                                                                                   \
+#define KOJIN_OK                                                                                           \
     "0000000019,0000000027,山田　太郎,ヤマダ　タロウ,1,1980-04-01,02,2026-04-01,123456789018," \
     "24727059608,7123456789012,,\n"
 
@@ -252,7 +252,7 @@ static char *slurp(const char *path)
 
 static void example_mem(struct mem_layout *m)
 {
-    static const char *files[] = {"layout.tsv",      "files.tsv", "relations.tsv",
+    static const char *files[] = {"layout.tsv",      "files.tsv",       "relations.tsv",
                                   "items/SETAI.tsv", "items/KOJIN.tsv", "code_tables.tsv",
                                   "codes.tsv"};
     m->n = 0;
@@ -333,43 +333,62 @@ static void layout_refusals(void **state)
     mig_layout_free(l);
     mem_free(&m);
 
-    refuse("items/KOJIN.tsv", "\tカナ\t", "\t文字列X\t", "items/KOJIN.tsv:5: 型 \"文字列X\" is not a type");
-    refuse("items/KOJIN.tsv", "4\t氏名_フリガナ", "4\t氏名", "items/KOJIN.tsv:5: 項目名 氏名 is also item 3");
-    refuse("items/KOJIN.tsv", "\tSEX\t", "\tNOSUCH\t", "items/KOJIN.tsv:6: コード表 NOSUCH is not in code_tables.tsv");
-    refuse("items/KOJIN.tsv", "\t文字\t100\t", "\t文字\t10x\t", "items/KOJIN.tsv:4: 桁数 must be empty or a whole number");
+    refuse("items/KOJIN.tsv", "\tカナ\t", "\t文字列X\t",
+           "items/KOJIN.tsv:5: 型 \"文字列X\" is not a type");
+    refuse("items/KOJIN.tsv", "4\t氏名_フリガナ", "4\t氏名",
+           "items/KOJIN.tsv:5: 項目名 氏名 is also item 3");
+    refuse("items/KOJIN.tsv", "\tSEX\t", "\tNOSUCH\t",
+           "items/KOJIN.tsv:6: コード表 NOSUCH is not in code_tables.tsv");
+    refuse("items/KOJIN.tsv", "\t文字\t100\t", "\t文字\t10x\t",
+           "items/KOJIN.tsv:4: 桁数 must be empty or a whole number");
     refuse("items/KOJIN.tsv", "\t文字\t100\t", "\t文字\t0\t", "items/KOJIN.tsv:4: 桁数");
     refuse("items/KOJIN.tsv", "\t文字\t100\t", "\t文字\t-5\t", "items/KOJIN.tsv:4: 桁数");
     refuse("items/KOJIN.tsv", "3\t氏名", "4\t氏名", "items/KOJIN.tsv:4: 項番 must be 3");
-    refuse("items/KOJIN.tsv", "項番\t項目名", "項番\t名前", "items/KOJIN.tsv:1: the header row must be");
-    refuse("items/KOJIN.tsv", "\t不詳可\t", "\t個人番号\t", "items/KOJIN.tsv:7: a check digit rule is for 数字 items only");
-    refuse("items/KOJIN.tsv", "\t\t住民票コード\tjumin", "\t\t不詳可\tjumin", "items/KOJIN.tsv:11: 不詳可 is for 日付 items only");
-    refuse("items/KOJIN.tsv", "\t\t住民票コード\tjumin", "\t\t住民票コード,個人番号\tjumin", "at most one check digit rule");
+    refuse("items/KOJIN.tsv", "項番\t項目名", "項番\t名前",
+           "items/KOJIN.tsv:1: the header row must be");
+    refuse("items/KOJIN.tsv", "\t不詳可\t", "\t個人番号\t",
+           "items/KOJIN.tsv:7: a check digit rule is for 数字 items only");
+    refuse("items/KOJIN.tsv", "\t\t住民票コード\tjumin", "\t\t不詳可\tjumin",
+           "items/KOJIN.tsv:11: 不詳可 is for 日付 items only");
+    refuse("items/KOJIN.tsv", "\t\t住民票コード\tjumin", "\t\t住民票コード,個人番号\tjumin",
+           "at most one check digit rule");
     refuse("items/KOJIN.tsv", "\t不詳可\t", "\t魔法\t", "検査 \"魔法\" is unknown");
-    refuse("items/KOJIN.tsv", "\t日付\t\t", "\t日付\t8\t", "items/KOJIN.tsv:7: 桁数 of a 日付 must be empty");
+    refuse("items/KOJIN.tsv", "\t日付\t\t", "\t日付\t8\t",
+           "items/KOJIN.tsv:7: 桁数 of a 日付 must be empty");
     refuse("items/KOJIN.tsv", "\tshimei\t", "\tShimei\t", "items/KOJIN.tsv:4: kyodo名 must be");
     refuse("items/KOJIN.tsv", "\tshimei\t", "\tatena\t", "kyodo名 atena is also item 1");
     refuse("items/KOJIN.tsv", "\t文章\t200\t\t", "\t文章\t200\tx\t", "固定 must be ○ or empty");
-    refuse("items/KOJIN.tsv", "\t数字\t12\t○", "\t数字\t11\t○", "桁数 11 is too short for the check (12 digits)");
+    refuse("items/KOJIN.tsv", "\t数字\t12\t○", "\t数字\t11\t○",
+           "桁数 11 is too short for the check (12 digits)");
     refuse("items/KOJIN.tsv", "\t文字\t20\t\t", "\t文字\t\t○\t", "固定 needs a 桁数");
-    refuse("items/KOJIN.tsv", "\t文字\t100\t\t○\t\t", "\t文字\t100\t\t○\tSEX\t", "only a コード item has a コード表");
+    refuse("items/KOJIN.tsv", "\t文字\t100\t\t○\t\t", "\t文字\t100\t\t○\tSEX\t",
+           "only a コード item has a コード表");
     refuse("items/KOJIN.tsv", "\t氏名\t", "\t 氏名\t", "starts or ends with a space");
     refuse("items/KOJIN.tsv", "\t氏名\t", "\t氏名\t\t\t\t\t\t\t\t\t\t", "more than 10 columns");
     refuse("items/KOJIN.tsv", "\t予備\t", "\t予,備\t", "without ','");
     refuse("items/KOJIN.tsv", NULL, NULL, "items/KOJIN.tsv is missing");
     refuse("items/OTHER.tsv", NULL, "x", "items/OTHER.tsv: its file is not in files.tsv");
-    refuse("files.tsv", "SETAI\t世帯情報", "KOJIN\t世帯情報", "files.tsv:3: ファイルID KOJIN is given twice");
+    refuse("files.tsv", "SETAI\t世帯情報", "KOJIN\t世帯情報",
+           "files.tsv:3: ファイルID KOJIN is given twice");
     refuse("files.tsv", "SETAI.csv", "../SETAI.csv", "files.tsv:2: 物理ファイル名 must be");
     refuse("files.tsv", "KOJIN.csv", "setai.CSV", "物理ファイル名 SETAI.csv is also line 2's");
-    refuse("files.tsv", "\t宛名番号\t", "\t宛名番号,無い項目\t", "files.tsv:3: 無い項目 is not an item of KOJIN");
-    refuse("relations.tsv", "KOJIN\tSETAI", "KOJIN\tNONE", "relations.tsv:2: 親ファイルID NONE is not in files.tsv");
-    refuse("relations.tsv", "KOJIN\tSETAI\t世帯番号\t", "KOJIN\tSETAI\t世帯番号,宛名番号\t", "2 参照項目 but 1 親キー項目");
-    refuse("relations.tsv", "KOJIN\tSETAI\t世帯番号\t\n", "KOJIN\tSETAI\t世帯番号\t\nSETAI\tKOJIN\t世帯番号\t宛名番号\n", "a parent cycle");
+    refuse("files.tsv", "\t宛名番号\t", "\t宛名番号,無い項目\t",
+           "files.tsv:3: 無い項目 is not an item of KOJIN");
+    refuse("relations.tsv", "KOJIN\tSETAI", "KOJIN\tNONE",
+           "relations.tsv:2: 親ファイルID NONE is not in files.tsv");
+    refuse("relations.tsv", "KOJIN\tSETAI\t世帯番号\t", "KOJIN\tSETAI\t世帯番号,宛名番号\t",
+           "2 参照項目 but 1 親キー項目");
+    refuse("relations.tsv", "KOJIN\tSETAI\t世帯番号\t\n",
+           "KOJIN\tSETAI\t世帯番号\t\nSETAI\tKOJIN\t世帯番号\t宛名番号\n", "a parent cycle");
     refuse("relations.tsv", "KOJIN\tSETAI", "KOJIN\tKOJIN", "refers to itself");
     refuse("code_tables.tsv", "ZOKU\t続柄\t2", "SEX\t続柄\t2", "コード表ID SEX given twice");
-    refuse("codes.tsv", "ZOKU\t10\t子", "ZOKU\t1\t子", "codes.tsv:7: the codes of ZOKU have 2 characters");
+    refuse("codes.tsv", "ZOKU\t10\t子", "ZOKU\t1\t子",
+           "codes.tsv:7: the codes of ZOKU have 2 characters");
     refuse("codes.tsv", "ZOKU\t10\t子", "ZOKU\t02\t子", "code 02 of table ZOKU is given twice");
-    refuse("codes.tsv", "ZOKU\t10\t子", "ZOKX\t10\t子", "codes.tsv:7: コード表ID ZOKX is not in code_tables.tsv");
-    refuse("codes.tsv", "ZOKU\t02\t世帯主\nZOKU\t03\t妻\nZOKU\t04\t夫\nZOKU\t10\t子\n", "", "code table ZOKU (code_tables.tsv:3) has no codes");
+    refuse("codes.tsv", "ZOKU\t10\t子", "ZOKX\t10\t子",
+           "codes.tsv:7: コード表ID ZOKX is not in code_tables.tsv");
+    refuse("codes.tsv", "ZOKU\t02\t世帯主\nZOKU\t03\t妻\nZOKU\t04\t夫\nZOKU\t10\t子\n", "",
+           "code table ZOKU (code_tables.tsv:3) has no codes");
     refuse("layout.tsv", "name\texample", "name\tother", "name must be the folder's name");
     refuse("layout.tsv", "title\t例（世帯と個人）\n", "", "name, title and version are required");
     refuse("layout.tsv", "version\tkyodo-1", "edition\tkyodo-1", "layout.tsv:6: unknown key");
@@ -386,7 +405,10 @@ static void layout_refusals_more(void **state)
     refuse("items/SETAI.tsv", "世帯主氏名", "世帯主\xff氏名", "not valid UTF-8");
     refuse("files.tsv", "\t世帯番号\t", "\t\t", "files.tsv:2: キー項目 is empty");
     refuse("files.tsv", "ファイルID\t", "ファイルＩＤ\t", "files.tsv:1: the header row must be");
-    refuse("files.tsv", "SETAI\t世帯情報\tSETAI.csv\t世帯番号\t世帯ごとに1行\nKOJIN\t個人情報\tKOJIN.csv\t宛名番号\t住民ごとに1行\n", "", "files.tsv: no files");
+    refuse("files.tsv",
+           "SETAI\t世帯情報\tSETAI.csv\t世帯番号\t世帯ごとに1行\nKOJIN\t個人情報\tKOJIN."
+           "csv\t宛名番号\t住民ごとに1行\n",
+           "", "files.tsv: no files");
     refuse("code_tables.tsv", NULL, NULL, "codes.tsv: there is no code_tables.tsv");
 }
 
@@ -493,7 +515,8 @@ static void gaiji_table(void **state)
         {"外字コード\t文字\t説明\nF040\tU+E000\t\n", "文字 must be one character"},
         {"外字コード\t文字\t説明\nF040\t\t\n", "文字 must be one character"},
         {"外字コード\t文字\t説明\nF040\tU+0041 \t\n", "space"},
-        {"外字コード\t文字\t説明\nF040\tA\t\nU+E000\tB\t\n", "g.tsv:3: the same 外字コード as line 2"},
+        {"外字コード\t文字\t説明\nF040\tA\t\nU+E000\tB\t\n",
+         "g.tsv:3: the same 外字コード as line 2"},
         {"code\tchar\n", "the header row must be"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -625,8 +648,8 @@ static void date_writing(void **state)
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         char out[32], reason[MIG_REASON_CAP];
         size_t ol;
-        int rc = mig_date_write(ps[v[i].form], v[i].unk, v[i].in, strlen(v[i].in), out, &ol,
-                                reason);
+        int rc =
+            mig_date_write(ps[v[i].form], v[i].unk, v[i].in, strlen(v[i].in), out, &ol, reason);
         if (v[i].want) {
             if (rc != 0)
                 fail_msg("%s: refused: %s", v[i].in, reason);
@@ -666,10 +689,10 @@ static void cp932_tables(void **state)
     assert_int_equal(cp932_double(0x81, 0x7F), 0);
     assert_int_equal(cp932_double(0xF0, 0x40), 0xE000); /* user-defined -> PUA */
     /* one-way best fits are refused */
-    assert_int_equal(cp932_encode(0x00A5, c), 0); /* ¥ */
-    assert_int_equal(cp932_encode(0x203E, c), 0); /* ‾ */
-    assert_int_equal(cp932_encode(0x301C, c), 0); /* 〜 WAVE DASH */
-    assert_int_equal(cp932_encode(0xFF5E, c), 2); /* ～ */
+    assert_int_equal(cp932_encode(0x00A5, c), 0);  /* ¥ */
+    assert_int_equal(cp932_encode(0x203E, c), 0);  /* ‾ */
+    assert_int_equal(cp932_encode(0x301C, c), 0);  /* 〜 WAVE DASH */
+    assert_int_equal(cp932_encode(0xFF5E, c), 2);  /* ～ */
     assert_int_equal(cp932_encode(0x20BB7, c), 0); /* 𠮷 */
     /* duplicates decode to one character, written with one code */
     assert_int_equal(cp932_double(0xED, 0x40), 0x7E8A);
@@ -699,9 +722,10 @@ static void read_utf8_rows(void **state)
     (void)state;
     struct mig_profile *p = profile(P_KYODO);
     struct mig_report *rep = mig_report_new();
-    const char *in = "\xEF\xBB\xBF" KOJIN_HEAD KOJIN_OK
-                     "0000000027,0000000027,\"山田,\"\"花子\"\"\",ヤマダ　ハナコ,2,1950-00-00,03,,,,,"
-                     "\"一行目\r\n二行目\",\r\n";
+    const char *in =
+        "\xEF\xBB\xBF" KOJIN_HEAD KOJIN_OK
+        "0000000027,0000000027,\"山田,\"\"花子\"\"\",ヤマダ　ハナコ,2,1950-00-00,03,,,,,"
+        "\"一行目\r\n二行目\",\r\n";
     struct got g;
     read_bytes(KOJIN(), p, in, strlen(in), rep, &g);
     if (mig_report_count(rep))
@@ -740,10 +764,9 @@ static void read_cp932_headerless_wareki(void **state)
     if (mig_report_count(rep))
         assert_entry(rep, 0, "", "?");
     assert_int_equal(g.rows, 2);
-    assert_string_equal(g.text,
-                        "0000000019|0000000027|表　ソ太郎|ヤマダ　タロウ|1|1980-04-01|02|"
-                        "2026-04-01|123456789018|24727059608|7123456789012||\n"
-                        "0000000027|0000000027|①～|ヤマダ|2|1950-00-00|03||||||予備\n");
+    assert_string_equal(g.text, "0000000019|0000000027|表　ソ太郎|ヤマダ　タロウ|1|1980-04-01|02|"
+                                "2026-04-01|123456789018|24727059608|7123456789012||\n"
+                                "0000000027|0000000027|①～|ヤマダ|2|1950-00-00|03||||||予備\n");
     mig_profile_free(p);
     mig_report_free(rep);
 }
@@ -768,25 +791,38 @@ static void broken_rows(void **state)
 {
     (void)state;
     /* columns */
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山田\n", 0, 2, "", "列の数が3個です（定義では13個）");
-    broken(P_KYODO, KOJIN_HEAD KOJIN_OK "1,2,3,4,5,6,7,8,9,10,11,12,13,14\n", 0, 3, "", "列の数が14個です");
+    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山田\n", 0, 2, "",
+           "列の数が3個です（定義では13個）");
+    broken(P_KYODO, KOJIN_HEAD KOJIN_OK "1,2,3,4,5,6,7,8,9,10,11,12,13,14\n", 0, 3, "",
+           "列の数が14個です");
     broken(P_KYODO, KOJIN_HEAD KOJIN_OK "\n" KOJIN_OK, 0, 3, "", "列の数が1個です");
     /* quotes */
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山\"田,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2, "", "引用符");
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,\"山田\"x,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2, "", "引用符");
-    broken(P_KYODO, KOJIN_HEAD KOJIN_OK "0000000019,0000000027,\"山田,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 3, "",
-           "引用符が閉じられないままファイルが終わっています");
+    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山\"田,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2,
+           "", "引用符");
+    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,\"山田\"x,ヤマダ,1,1980-04-01,02,,,,,,\n", 0,
+           2, "", "引用符");
+    broken(P_KYODO,
+           KOJIN_HEAD KOJIN_OK "0000000019,0000000027,\"山田,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 3,
+           "", "引用符が閉じられないままファイルが終わっています");
     /* encoding */
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山\xff田,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2, "氏名",
-           "UTF-8として正しくないバイトがあります（4バイト目、0xFF）");
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,\xe5\xb1,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2, "氏名", "UTF-8");
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,\xc0\xaf,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2, "氏名", "UTF-8");
-    broken(P_VENDOR, "\"0000000019\",\"0000000027\",\"\x8e\x52\x81\",\"\",\"1\",\"05080401\",\"02\",\"\",\"\",\"\",\"\",\"\",\"\"\r\n", 0, 1,
-           "氏名", "CP932（シフトJIS）として読めないバイトがあります（3バイト目、0x81）");
-    broken(P_VENDOR, "\"0000000019\",\"0000000027\",\"\x8e\x52\xa0\",\"\",\"1\",\"05080401\",\"02\",\"\",\"\",\"\",\"\",\"\",\"\"\r\n", 0, 1,
-           "氏名", "（3バイト目、0xA0）");
-    broken(P_VENDOR, "\"0000000019\",\"0000000027\",\"\x81\x7f\",\"\",\"1\",\"05080401\",\"02\",\"\",\"\",\"\",\"\",\"\",\"\"\r\n", 0, 1,
-           "氏名", "（1バイト目、0x81 0x7F）");
+    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山\xff田,ヤマダ,1,1980-04-01,02,,,,,,\n", 0,
+           2, "氏名", "UTF-8として正しくないバイトがあります（4バイト目、0xFF）");
+    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,\xe5\xb1,ヤマダ,1,1980-04-01,02,,,,,,\n", 0,
+           2, "氏名", "UTF-8");
+    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,\xc0\xaf,ヤマダ,1,1980-04-01,02,,,,,,\n", 0,
+           2, "氏名", "UTF-8");
+    broken(P_VENDOR,
+           "\"0000000019\",\"0000000027\",\"\x8e\x52\x81\",\"\",\"1\",\"05080401\",\"02\",\"\","
+           "\"\",\"\",\"\",\"\",\"\"\r\n",
+           0, 1, "氏名", "CP932（シフトJIS）として読めないバイトがあります（3バイト目、0x81）");
+    broken(P_VENDOR,
+           "\"0000000019\",\"0000000027\",\"\x8e\x52\xa0\",\"\",\"1\",\"05080401\",\"02\",\"\","
+           "\"\",\"\",\"\",\"\",\"\"\r\n",
+           0, 1, "氏名", "（3バイト目、0xA0）");
+    broken(P_VENDOR,
+           "\"0000000019\",\"0000000027\",\"\x81\x7f\",\"\",\"1\",\"05080401\",\"02\",\"\",\"\","
+           "\"\",\"\",\"\",\"\"\r\n",
+           0, 1, "氏名", "（1バイト目、0x81 0x7F）");
     /* lengths and required */
     {
         char in[4096];
@@ -794,42 +830,77 @@ static void broken_rows(void **state)
         for (int i = 0; i < 101; i++)
             memcpy(longname + 3 * i, "あ", 3);
         longname[303] = '\0';
-        snprintf(in, sizeof in, KOJIN_HEAD "0000000019,0000000027,%s,ヤマダ,1,1980-04-01,02,,,,,,\n", longname);
+        snprintf(in, sizeof in,
+                 KOJIN_HEAD "0000000019,0000000027,%s,ヤマダ,1,1980-04-01,02,,,,,,\n", longname);
         broken(P_KYODO, in, 0, 2, "氏名", "101文字で、桁数100を超えています");
     }
-    broken(P_KYODO, KOJIN_HEAD "000000019,0000000027,山田,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2, "宛名番号", "10桁ちょうどでなければなりません（9桁あります）");
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2, "氏名", "必須の項目が空です");
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山田,ヤマダ,1,,02,,,,,,\n", 0, 2, "生年月日", "必須の項目が空です");
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山\t田,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2, "氏名", "制御文字があります");
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,\xEF\xBB\xBF山田,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2, "氏名", "制御文字があります");
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,\"山\n田\",ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2, "氏名", "改行はこの項目には使えません");
+    broken(P_KYODO, KOJIN_HEAD "000000019,0000000027,山田,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2,
+           "宛名番号", "10桁ちょうどでなければなりません（9桁あります）");
+    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2,
+           "氏名", "必須の項目が空です");
+    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山田,ヤマダ,1,,02,,,,,,\n", 0, 2, "生年月日",
+           "必須の項目が空です");
+    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山\t田,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2,
+           "氏名", "制御文字があります");
+    broken(P_KYODO,
+           KOJIN_HEAD "0000000019,0000000027,\xEF\xBB\xBF山田,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2,
+           "氏名", "制御文字があります");
+    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,\"山\n田\",ヤマダ,1,1980-04-01,02,,,,,,\n", 0,
+           2, "氏名", "改行はこの項目には使えません");
     /* types */
-    broken(P_KYODO, KOJIN_HEAD "00000０0019,0000000027,山田,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2, "宛名番号", "数字（0〜9）以外");
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山田,やまだ,1,1980-04-01,02,,,,,,\n", 0, 2, "氏名_フリガナ", "使えない文字があります（1文字目）");
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山田,ﾔﾏﾀﾞ,1,1980-04-01,02,,,,,,\n", 0, 2, "氏名_フリガナ", "フリガナ");
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山田,ヤマダ,3,1980-04-01,02,,,,,,\n", 0, 2, "性別", "コード表「性別」にないコードです");
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山田,ヤマダ,1,1980-04-01,2,,,,,,\n", 0, 2, "続柄コード1", "コード表「続柄」にないコードです");
+    broken(P_KYODO, KOJIN_HEAD "00000０0019,0000000027,山田,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2,
+           "宛名番号", "数字（0〜9）以外");
+    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山田,やまだ,1,1980-04-01,02,,,,,,\n", 0, 2,
+           "氏名_フリガナ", "使えない文字があります（1文字目）");
+    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山田,ﾔﾏﾀﾞ,1,1980-04-01,02,,,,,,\n", 0, 2,
+           "氏名_フリガナ", "フリガナ");
+    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山田,ヤマダ,3,1980-04-01,02,,,,,,\n", 0, 2,
+           "性別", "コード表「性別」にないコードです");
+    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山田,ヤマダ,1,1980-04-01,2,,,,,,\n", 0, 2,
+           "続柄コード1", "コード表「続柄」にないコードです");
     /* check digits */
-    broken(P_KYODO, KOJIN_HEAD "0000000018,0000000027,山田,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2, "宛名番号", "宛名番号の検査数字が合いません");
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山田,ヤマダ,1,1980-04-01,02,,123456789012,,,,\n", 0, 2, "個人番号", "個人番号の検査数字が合いません");
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山田,ヤマダ,1,1980-04-01,02,,,12345678901,,,\n", 0, 2, "住民票コード", "住民票コードの検査数字が合いません");
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山田,ヤマダ,1,1980-04-01,02,,,,5000012010001,,\n", 0, 2, "法人番号", "法人番号の検査数字が合いません");
+    broken(P_KYODO, KOJIN_HEAD "0000000018,0000000027,山田,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2,
+           "宛名番号", "宛名番号の検査数字が合いません");
+    broken(P_KYODO,
+           KOJIN_HEAD "0000000019,0000000027,山田,ヤマダ,1,1980-04-01,02,,123456789012,,,,\n", 0, 2,
+           "個人番号", "個人番号の検査数字が合いません");
+    broken(P_KYODO,
+           KOJIN_HEAD "0000000019,0000000027,山田,ヤマダ,1,1980-04-01,02,,,12345678901,,,\n", 0, 2,
+           "住民票コード", "住民票コードの検査数字が合いません");
+    broken(P_KYODO,
+           KOJIN_HEAD "0000000019,0000000027,山田,ヤマダ,1,1980-04-01,02,,,,5000012010001,,\n", 0,
+           2, "法人番号", "法人番号の検査数字が合いません");
     /* dates */
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山田,ヤマダ,1,2019-02-30,02,,,,,,\n", 0, 2, "生年月日", "2019年2月30日はありません");
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山田,ヤマダ,1,1980-04-01,02,1980-00-00,,,,,\n", 0, 2, "異動年月日", "不詳日はこの項目には使えません");
-    broken(P_VENDOR, "\"0000000019\",\"0000000027\",\"YAMADA\",\"\",\"1\",\"04310501\",\"02\",\"\",\"\",\"\",\"\",\"\",\"\"\r\n", 0, 1,
-           "生年月日", "平成31年5月1日は平成の期間外です");
-    broken(P_VENDOR, "\"0000000019\",\"0000000027\",\"YAMADA\",\"\",\"1\",\"05010430\",\"02\",\"\",\"\",\"\",\"\",\"\",\"\"\r\n", 0, 1,
-           "生年月日", "令和元年4月30日は令和の期間外です");
-    broken(P_VENDOR, "\"0000000019\",\"0000000027\",\"YAMADA\",\"\",\"1\",\"09010101\",\"02\",\"\",\"\",\"\",\"\",\"\",\"\"\r\n", 0, 1,
-           "生年月日", "年号コード「09」はありません");
+    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山田,ヤマダ,1,2019-02-30,02,,,,,,\n", 0, 2,
+           "生年月日", "2019年2月30日はありません");
+    broken(P_KYODO,
+           KOJIN_HEAD "0000000019,0000000027,山田,ヤマダ,1,1980-04-01,02,1980-00-00,,,,,\n", 0, 2,
+           "異動年月日", "不詳日はこの項目には使えません");
+    broken(P_VENDOR,
+           "\"0000000019\",\"0000000027\",\"YAMADA\",\"\",\"1\",\"04310501\",\"02\",\"\",\"\",\"\","
+           "\"\",\"\",\"\"\r\n",
+           0, 1, "生年月日", "平成31年5月1日は平成の期間外です");
+    broken(P_VENDOR,
+           "\"0000000019\",\"0000000027\",\"YAMADA\",\"\",\"1\",\"05010430\",\"02\",\"\",\"\",\"\","
+           "\"\",\"\",\"\"\r\n",
+           0, 1, "生年月日", "令和元年4月30日は令和の期間外です");
+    broken(P_VENDOR,
+           "\"0000000019\",\"0000000027\",\"YAMADA\",\"\",\"1\",\"09010101\",\"02\",\"\",\"\",\"\","
+           "\"\",\"\",\"\"\r\n",
+           0, 1, "生年月日", "年号コード「09」はありません");
     /* 外字 without a table */
-    broken(P_VENDOR, "\"0000000019\",\"0000000027\",\"\x8e\x52\xf0\x45\",\"\",\"1\",\"05080401\",\"02\",\"\",\"\",\"\",\"\",\"\",\"\"\r\n", 0, 1,
-           "氏名", "外字対応表にない外字です（2文字目、F045 = U+E005）");
-    broken(P_KYODO, KOJIN_HEAD "0000000019,0000000027,山\xee\x80\x80,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2, "氏名", "外字対応表にない外字です（2文字目、F040 = U+E000）");
+    broken(P_VENDOR,
+           "\"0000000019\",\"0000000027\",\"\x8e\x52\xf0\x45\",\"\",\"1\",\"05080401\",\"02\",\"\","
+           "\"\",\"\",\"\",\"\",\"\"\r\n",
+           0, 1, "氏名", "外字対応表にない外字です（2文字目、F045 = U+E005）");
+    broken(P_KYODO,
+           KOJIN_HEAD "0000000019,0000000027,山\xee\x80\x80,ヤマダ,1,1980-04-01,02,,,,,,\n", 0, 2,
+           "氏名", "外字対応表にない外字です（2文字目、F040 = U+E000）");
     /* header */
-    broken(P_KYODO, "宛名番号,世帯番号,名前,氏名_フリガナ,性別,生年月日,続柄コード1,異動年月日,個人番号,住民票コード,法人番号,備考,予備\n" KOJIN_OK, 0, 1, "氏名",
-           "見出しが定義の項目名（3列目）と違います");
+    broken(P_KYODO,
+           "宛名番号,世帯番号,名前,氏名_フリガナ,性別,生年月日,続柄コード1,異動年月日,個人番号,"
+           "住民票コード,法人番号,備考,予備\n" KOJIN_OK,
+           0, 1, "氏名", "見出しが定義の項目名（3列目）と違います");
 }
 
 static void broken_header_and_file(void **state)
@@ -858,10 +929,11 @@ static void gaiji_mapped_on_import(void **state)
     struct mig_report *rep = mig_report_new();
     /* 氏名 = F042 (𠮷) + 野 + F041 (葛 + IVS); F044 is not in the table */
     char row[512], cp[512];
-    snprintf(row, sizeof row, "%s",
-             "\"0000000019\",\"0000000027\",\"@@野##\",\"\",\"1\",\"05080401\",\"02\",\"\",\"\","
-             "\"\",\"\",\"\",\"\"\r\n\"0000000027\",\"0000000027\",\"%%%%\",\"\",\"1\",\"05080401\","
-             "\"02\",\"\",\"\",\"\",\"\",\"\",\"\"\r\n");
+    snprintf(
+        row, sizeof row, "%s",
+        "\"0000000019\",\"0000000027\",\"@@野##\",\"\",\"1\",\"05080401\",\"02\",\"\",\"\","
+        "\"\",\"\",\"\",\"\"\r\n\"0000000027\",\"0000000027\",\"%%%%\",\"\",\"1\",\"05080401\","
+        "\"02\",\"\",\"\",\"\",\"\",\"\",\"\"\r\n");
     size_t n = to_cp932(row, cp, sizeof cp);
     /* put the user-defined codes in place of the markers */
     for (size_t i = 0; i + 1 < n; i++) {
@@ -886,7 +958,8 @@ static void gaiji_mapped_on_import(void **state)
     const char *t = "外字コード\t文字\t説明\nU+E010\tU+9AD9\t\n";
     assert_int_equal(mig_gaiji_parse(p, "g.tsv", t, strlen(t), &err), 0);
     rep = mig_report_new();
-    const char *in = KOJIN_HEAD "0000000019,0000000027,\xee\x80\x90田,ヤマダ,1,1980-04-01,02,,,,,,\n";
+    const char *in =
+        KOJIN_HEAD "0000000019,0000000027,\xee\x80\x90田,ヤマダ,1,1980-04-01,02,,,,,,\n";
     read_bytes(KOJIN(), p, in, strlen(in), rep, &g);
     assert_int_equal(mig_report_count(rep), 0);
     assert_non_null(strstr(g.text, "|髙田|"));
@@ -976,8 +1049,8 @@ static const char *rows_kojin[][13] = {
      "2026-04-01", "123456789018", "24727059608", "7123456789012", "", ""},
     {"0000000027", "0000000027", "表,\"ソ\"", "ヤマダ", "2", "1950-00-00", "03", "", "", "", "",
      "一行目\n二行目", ""},
-    {"0000000035", "0000000027", "①～髙", "", "1", "0000-00-00", "10", "1989-01-07", "", "", "",
-     "", ""},
+    {"0000000035", "0000000027", "①～髙", "", "1", "0000-00-00", "10", "1989-01-07", "", "", "", "",
+     ""},
     {"0000000043", "0000000027", "𠮷野葛\xF3\xA0\x84\x80", "", "2", "2019-05-00", "10",
      "2019-04-30", "", "", "", "", ""},
 };
@@ -1092,7 +1165,8 @@ static void writer_refusals(void **state)
         int item;
         const char *value, *why;
     } v[] = {
-        {cp, 2, "𠮷田", "氏名: CP932（シフトJIS）で表せない文字があり、外字対応表にもありません（1文字目）"},
+        {cp, 2, "𠮷田",
+         "氏名: CP932（シフトJIS）で表せない文字があり、外字対応表にもありません（1文字目）"},
         {cp, 2, "山田¥", "（3文字目）"},
         {cp, 2, "葛\xF3\xA0\x84\x80", "CP932"},
         {cp, 2, "〜", "CP932"},
@@ -1145,7 +1219,10 @@ static void report_files(void **state)
     struct mig_report *rep = mig_report_new_cap(3);
     mig_report_add(rep, "KOJIN.csv", 12, "生年月日", "2019-02-30", "2019年2月30日はありません");
     mig_report_add(rep, "KOJIN.csv", 13, "氏名", "=HYPERLINK(\"x\")", "理由");
-    mig_report_add(rep, "SETAI.csv", 2, "", "\xff\x01" "ab\ncd", "列の数が3個です");
+    mig_report_add(rep, "SETAI.csv", 2, "",
+                   "\xff\x01"
+                   "ab\ncd",
+                   "列の数が3個です");
     mig_report_add(rep, "SETAI.csv", 3, "世帯番号", NULL, "x");
     mig_report_add(rep, "SETAI.csv", 4, "世帯番号", NULL, "x");
     assert_int_equal(mig_report_count(rep), 5);
@@ -1163,10 +1240,11 @@ static void report_files(void **state)
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
     char *csv = read_all(path, &n);
-    assert_string_equal(csv, "\xEF\xBB\xBF\"ファイル\",\"行\",\"項目\",\"値\",\"理由\"\r\n"
-                             "\"KOJIN.csv\",\"12\",\"生年月日\",\"2019-02-30\",\"2019年2月30日はありません\"\r\n"
-                             "\"KOJIN.csv\",\"13\",\"氏名\",\"'=HYPERLINK(\"\"x\"\")\",\"理由\"\r\n"
-                             "\"SETAI.csv\",\"2\",\"\",\"\\xFF\\x01ab\\ncd\",\"列の数が3個です\"\r\n");
+    assert_string_equal(
+        csv, "\xEF\xBB\xBF\"ファイル\",\"行\",\"項目\",\"値\",\"理由\"\r\n"
+             "\"KOJIN.csv\",\"12\",\"生年月日\",\"2019-02-30\",\"2019年2月30日はありません\"\r\n"
+             "\"KOJIN.csv\",\"13\",\"氏名\",\"'=HYPERLINK(\"\"x\"\")\",\"理由\"\r\n"
+             "\"SETAI.csv\",\"2\",\"\",\"\\xFF\\x01ab\\ncd\",\"列の数が3個です\"\r\n");
     free(csv);
     snprintf(path, sizeof path, "%s/report.txt", d);
     char *txt = read_all(path, &n);
@@ -1174,7 +1252,8 @@ static void report_files(void **state)
     assert_non_null(strstr(txt, "  SETAI.csv: 3件\n  KOJIN.csv: 2件\n"));
     assert_non_null(strstr(txt, "  世帯番号: 2件\n"));
     assert_non_null(strstr(txt, "  （行全体）: 1件\n"));
-    assert_non_null(strstr(txt, "KOJIN.csv 12行目 生年月日「2019-02-30」: 2019年2月30日はありません\n"));
+    assert_non_null(
+        strstr(txt, "KOJIN.csv 12行目 生年月日「2019-02-30」: 2019年2月30日はありません\n"));
     free(txt);
     mig_report_free(rep);
 
