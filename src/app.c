@@ -3,6 +3,7 @@
  */
 #include "app.h"
 
+#include "api/migration_jobs.h"
 #include "base/log.h"
 #include "consortium/sheets.h"
 #include "engine/audit.h"
@@ -24,7 +25,7 @@ static const struct store_schema *const town[] = {&audit_schema, &settings_schem
                                                    &residents_schema, &certificates_schema,
                                                    &addressees_schema, &suppression_schema,
                                                    &seals_schema,
-                                                   &senkyo_schema};
+                                                   &senkyo_schema, &mig_jobs_schema};
 
 const struct catalog_schemas app_schemas = {control, sizeof control / sizeof control[0], town,
                                             sizeof town / sizeof town[0]};

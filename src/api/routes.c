@@ -8,6 +8,7 @@
  */
 #include "api/api.h"
 #include "api/api_consortium.h"
+#include "api/api_migration.h"
 #include "residents/addressee_api.h"
 #include "residents/certificate_api.h"
 #include "residents/residents_api.h"
@@ -36,6 +37,34 @@ const struct api_route api_routes[] = {
     {{"GET", V1 "/tenants/{code}"}, api_tenants_get, "tenants", "read", 0, NULL},
     {{"PATCH", V1 "/tenants/{code}"}, api_tenants_update, "tenants", "write", 0,
      "団体管理"},
+
+    /* Data migration (api_migration.c): the operator moves a town's data,
+     * the town's administrator confirms an import. Literal paths before
+     * {id}: the router takes the first match. */
+    {{"GET", V1 "/migration-layouts"}, api_mig_layouts, "migration", "move", 0, NULL},
+    {{"GET", V1 "/tenants/{code}/migrations"}, api_mig_town_list, "migration", "move", 0, NULL},
+    {{"POST", V1 "/tenants/{code}/migrations/exports"}, api_mig_export, "migration", "move", 0,
+     "データ移行"},
+    {{"POST", V1 "/tenants/{code}/migrations/imports"}, api_mig_upload, "migration", "move",
+     API_QUERY | API_UPLOAD, "データ移行"},
+    {{"GET", V1 "/tenants/{code}/migrations/{id}"}, api_mig_town_get, "migration", "move", 0,
+     NULL},
+    {{"DELETE", V1 "/tenants/{code}/migrations/{id}"}, api_mig_town_discard, "migration", "move",
+     0, "データ移行"},
+    {{"GET", V1 "/tenants/{code}/migrations/{id}/export.zip"}, api_mig_download, "migration",
+     "move", 0, "データ移行"},
+    {{"POST", V1 "/tenants/{code}/migrations/{id}/check"}, api_mig_check, "migration", "move", 0,
+     "データ移行"},
+    {{"GET", V1 "/migrations"}, api_mig_list, "migration", "read", 0, NULL},
+    {{"GET", V1 "/migrations/{id}"}, api_mig_get, "migration", "read", 0, NULL},
+    {{"DELETE", V1 "/migrations/{id}"}, api_mig_discard, "migration", "confirm", 0,
+     "データ移行の確認"},
+    {{"GET", V1 "/migrations/{id}/report"}, api_mig_report, "migration", "report", API_QUERY,
+     "データ移行の確認"},
+    {{"GET", V1 "/migrations/{id}/report.csv"}, api_mig_report_csv, "migration", "report", 0,
+     "データ移行の確認"},
+    {{"POST", V1 "/migrations/{id}/confirm"}, api_mig_confirm, "migration", "confirm", 0,
+     "データ移行の確認"},
 
     {{"GET", V1 "/users"}, api_users_list, "users", "read", 0, "利用者管理"},
     {{"POST", V1 "/users"}, api_users_create, "users", "write", 0, "利用者管理"},

@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 
 #include "api/api.h"
+#include "api/migration_jobs.h"
 #include "api/observe.h"
 #include "app.h"
 #include "base/log.h"
@@ -305,16 +306,27 @@ int cmd_serve(int argc, char **argv)
      * the log level (reload()). */
     static struct config worker_cfg;
     worker_cfg = *cfg;
+    /* The operator's export and import jobs run on their own thread. */
+    struct mig_jobs *migration = mig_jobs_start(cat, &worker_cfg, &err);
+    if (!migration) {
+        audit_queue_free(audit);
+        catalog_close(cat);
+        start_failed("migration jobs", &err);
+        log_async_stop();
+        return CLI_ERROR;
+    }
     struct api_app app = {
         .cat = cat,
         .cfg = &worker_cfg,
         .web_dir = worker_cfg.web_dir,
         .audit_queue = audit,
+        .migration = migration,
     };
     set_policy(&app.policy, cfg);
     struct observe_sources os = {cat, &app_schemas, audit, &app.policy};
     struct observe *obs = observe_new(&os, &err);
     if (!obs) {
+        mig_jobs_stop(migration);
         audit_queue_free(audit);
         catalog_close(cat);
         start_failed("metrics", &err);
@@ -336,6 +348,8 @@ int cmd_serve(int argc, char **argv)
         .connection_timeout = cfg->connection_timeout,
         .access_log = cfg->access_log,
         .trust_request_id = cfg->trust_request_id,
+        .upload_limit = api_upload_limit,
+        .spool_dir = mig_jobs_spool_dir(migration),
     };
     struct http_server *srv = http_server_start(&hc, api_dispatch, &app, &err);
     struct http_server *msrv = NULL;
@@ -345,6 +359,7 @@ int cmd_serve(int argc, char **argv)
         srv = NULL;
     }
     if (!srv) {
+        mig_jobs_stop(migration);
         observe_free(obs);
         audit_queue_free(audit);
         catalog_close(cat);
@@ -394,6 +409,9 @@ int cmd_serve(int argc, char **argv)
     logline_int(&l, "entries", (int64_t)qs.entries);
     logline_int(&l, "transactions", (int64_t)qs.transactions);
     logline_end(&l);
+    /* A job in progress stops within a second and is queued again for the
+     * next start (docs/migration-operations.md). */
+    mig_jobs_stop(migration);
     http_server_stop(srv);
     if (msrv) {
         http_server_drain(msrv, 1);

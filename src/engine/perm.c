@@ -43,6 +43,19 @@ static const struct {
     /* The consortium's tenant registry: operators only. */
     {"tenants", "read", R(ROLE_OPERATOR)},
     {"tenants", "write", R(ROLE_OPERATOR)},
+    /* Data migration (docs/migration-operations.md). The operator moves a
+     * town's data without reading it: exports a layout and downloads the
+     * zip, uploads an import set, runs the check and reads its counts, never
+     * the values (move; the town is named as in the tenant registry). The
+     * town's administrator sees the own town's jobs (read), reads the check's
+     * full report, whose values are the rows' personal data (report), and
+     * confirms the import, which commits it, or discards it (confirm): a
+     * second person, as the operator uploaded. Nobody else: the auditor reads
+     * the steps in the audit log. */
+    {"migration", "move", R(ROLE_OPERATOR)},
+    {"migration", "read", R(ROLE_ADMIN)},
+    {"migration", "report", R(ROLE_ADMIN)},
+    {"migration", "confirm", R(ROLE_ADMIN)},
     /* The town's staff accounts. */
     {"users", "read", R(ROLE_ADMIN)},
     {"users", "write", R(ROLE_ADMIN)},

@@ -43,7 +43,16 @@ const OWNER = {
   'POST /api/v1/senkyo/shikken': 'residents_clerk',
   'PATCH /api/v1/senkyo/shikken/{id}': 'residents_clerk',
   'DELETE /api/v1/senkyo/shikken/{id}': 'residents_clerk',
+  'POST /api/v1/tenants/{code}/migrations/exports': 'operator',
+  'POST /api/v1/tenants/{code}/migrations/imports': 'operator',
+  'DELETE /api/v1/tenants/{code}/migrations/{id}': 'operator',
+  'POST /api/v1/tenants/{code}/migrations/{id}/check': 'operator',
+  'DELETE /api/v1/migrations/{id}': 'admin',
+  'POST /api/v1/migrations/{id}/confirm': 'admin',
 };
+// State-changing routes that take query parameters: a token there is just
+// not a token (the CSRF check comes first).
+const TAKES_QUERY = new Set(['POST /api/v1/tenants/{code}/migrations/imports']);
 
 // A consortium sheet that names only the town of this test.
 const SHEET = 'kind\tallocation\ntown\t104213\t中之条町\t100\ncost\tx\t1000\t均等\n';
@@ -100,6 +109,9 @@ function sampleBody(key) {
     case 'POST /api/v1/seals/{id}/card-loss': return {};
     case 'POST /api/v1/seals/{id}/abolition': return { reason: 'shinsei' };
     case 'POST /api/v1/seal-certificates': return { card_number: '00000019', birth: '1980-01-01' };
+    case 'POST /api/v1/tenants/{code}/migrations/exports': return { layout: 'juki' };
+    case 'POST /api/v1/tenants/{code}/migrations/{id}/check':
+    case 'POST /api/v1/migrations/{id}/confirm': return {};
     default: return undefined;
   }
 }
@@ -127,7 +139,7 @@ test('every state-changing route: no token, empty token, wrong token, another se
     for (const [what, opts] of Object.entries(bad)) {
       const p = what === 'token in the query' ? `${path}?csrf_token=${c.csrf}` : path;
       const r = await c.request(op.method, p, { ...opts, body });
-      if (what === 'token in the query') // these routes take no query at all
+      if (what === 'token in the query' && !TAKES_QUERY.has(key)) // these routes take no query at all
         assertError(r, 400, 'unknown_field', 'csrf_token');
       else
         assertError(r, 403, 'csrf_failed', 'X-CSRF-Token');
@@ -149,6 +161,8 @@ test('nothing was changed by the refused requests', async () => {
   assert.equal((await clerk.get('/api/v1/seal-certificates')).json.items.length, 0);
   // No 投票区 table set.
   assert.equal((await clerk.get('/api/v1/senkyo/districts')).json.version, 0);
+  // No migration job made.
+  assert.deepEqual((await operator.get(`/api/v1/tenants/${A}/migrations`)).json.items, []);
   // No consortium sheet stored.
   assert.equal((await jim.get('/api/v1/consortium/sheets')).json.items.length, 0);
   // Sessions still alive (DELETE /session and the password change did not run).
@@ -216,6 +230,33 @@ test('reads need no token', async () => {
     '/api/v1/consortium/sheets/{id}/report.csv': 'consortium_admin',
     ...Object.fromEntries(['meibo', 'meibo.csv', 'meibo.pdf', 'summary', 'summary.csv', 'summary.pdf', 'districts', 'shikken']
       .map((x) => [`/api/v1/senkyo/${x}`, 'residents_clerk'])),
+    ...Object.fromEntries(['/api/v1/migration-layouts', '/api/v1/tenants/{code}/migrations',
+      '/api/v1/tenants/{code}/migrations/{id}', '/api/v1/tenants/{code}/migrations/{id}/export.zip']
+      .map((x) => [x, 'operator'])),
+  };
+  // A migration export to read and download, and the same set uploaded and
+  // checked, whose (empty) report the administrator reads.
+  const settle = async (c, path) => {
+    for (let i = 0; i < 300; i++) {
+      const j = (await c.get(path)).json;
+      if (!['queued', 'running'].includes(j.state)) return j;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${path} did not settle`);
+  };
+  const exp = await operator.post(`/api/v1/tenants/${A}/migrations/exports`, { layout: 'juki' });
+  assert.equal(exp.status, 202, exp.text);
+  assert.equal((await settle(operator, exp.headers.get('location'))).state, 'ready');
+  const zip = await fetch(k.base + `${exp.headers.get('location')}/export.zip`, { headers: { Cookie: `kyodo_session=${operator.cookie}` } });
+  const imp = await operator.request('POST', `/api/v1/tenants/${A}/migrations/imports?layout=juki`,
+    { raw: Buffer.from(await zip.arrayBuffer()), headers: { 'Content-Type': 'application/zip' } });
+  assert.equal(imp.status, 201, imp.text);
+  assert.equal((await operator.post(`${imp.headers.get('location')}/check`, {})).status, 202);
+  assert.equal((await settle(operator, imp.headers.get('location'))).state, 'checked');
+  const migrationPaths = {
+    '/api/v1/tenants/{code}/migrations/{id}': exp.headers.get('location'),
+    '/api/v1/tenants/{code}/migrations/{id}/export.zip': `${exp.headers.get('location')}/export.zip`,
+    ...Object.fromEntries(['', '/report', '/report.csv'].map((x) => [`/api/v1/migrations/{id}${x}`, `/api/v1/migrations/${imp.json.id}${x}`])),
   };
   // A consortium sheet to read.
   const sheet = await jim.post('/api/v1/consortium/sheets', { text: SHEET });
@@ -248,7 +289,7 @@ test('reads need no token', async () => {
   };
   for (const op of reads) {
     const c = readers[who[op.path] ?? 'admin'];
-    const path = sealPaths[op.path] ?? (op.path === '/api/v1/certificates/{id}' ? `/api/v1/certificates/${certId}`
+    const path = migrationPaths[op.path] ?? sealPaths[op.path] ?? (op.path === '/api/v1/certificates/{id}' ? `/api/v1/certificates/${certId}`
       : op.path === '/api/v1/suppressions/{id}' ? `/api/v1/suppressions/${supp.json.id}`
       : op.path.startsWith('/api/v1/consortium/') ? op.path.replace('{id}', String(sheet.json.id))
         : concrete(op.path)).replace(/\{atena\}|\{setai\}/g, (m) => ids[m])

@@ -16,12 +16,12 @@ const SHOT = '/tmp/kyodo-browser-shell.png';
 // items. The business sections' items come from the server (checked against
 // GET /me below); those not built yet are 準備中.
 const EXPECT = {
-  admin: { label: '町村管理者', sections: ['管理'], admin: ['利用者管理'] },
+  admin: { label: '町村管理者', sections: ['管理'], admin: ['利用者管理', '取込の確認'] },
   residents_clerk: { label: '住民記録担当', sections: ['住民記録', '宛名'] },
   tax_clerk: { label: '税務担当', sections: ['税務', '宛名'] },
   welfare_clerk: { label: '福祉担当', sections: ['福祉', '宛名'] },
   auditor: { label: '監査担当', sections: ['管理'], admin: ['監査ログ', '監査ログ検証'] },
-  operator: { label: '運用担当', sections: ['管理'], admin: ['団体管理', '監査ログ検証'] },
+  operator: { label: '運用担当', sections: ['管理'], admin: ['団体管理', '監査ログ検証', 'データ移行'] },
   consortium_admin: { label: '協議会事務局', sections: ['協議会'] },
   residents_supervisor: { label: '住民記録責任者', sections: ['住民記録', '宛名'] },
 };

@@ -230,7 +230,9 @@ export async function startKyodo({ towns = DEMO_TOWNS.slice(0, 2), config = '', 
     store = pgDatabaseUrl(TEST_STORE, db);
   }
   writeFileSync(confPath, `[store]\ndata_dir = ${dataDir}\n${store ? `store = ${store}\n` : ''}` +
-    `[session]\npassword_min_length = 10\n${config}\n`);
+    `[session]\npassword_min_length = 10\n` +
+    // The migration layouts of the tree (the server's default is ./layouts).
+    `[migration]\nlayouts_dir = ${join(SOURCE_DIR, 'layouts')}\n${config}\n`);
   const passwords = new Map();
   for (const [code, name] of towns) {
     const r = kyodoCli(['tenant', 'add', '--code', code, '--name', name, '--config', confPath]);

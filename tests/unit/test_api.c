@@ -55,6 +55,15 @@ static void permission_matrix(void **state)
     assert_false(perm_allows(ROLE_CONSORTIUM, "tenants", "read"));
     for (int r = 0; r < ROLE_COUNT; r++)
         assert_int_equal(perm_allows((enum role)r, "consortium", "read"), r == ROLE_CONSORTIUM);
+    /* Data migration: the operator moves a town's data and reads counts; the
+     * town's administrator reads the report's values and confirms; nobody
+     * else, and neither does the other's part. */
+    for (int r = 0; r < ROLE_COUNT; r++) {
+        assert_int_equal(perm_allows((enum role)r, "migration", "move"), r == ROLE_OPERATOR);
+        assert_int_equal(perm_allows((enum role)r, "migration", "read"), r == ROLE_ADMIN);
+        assert_int_equal(perm_allows((enum role)r, "migration", "report"), r == ROLE_ADMIN);
+        assert_int_equal(perm_allows((enum role)r, "migration", "confirm"), r == ROLE_ADMIN);
+    }
     /* Operator accounts cannot be changed through the API by anyone. */
     for (int r = 0; r < ROLE_COUNT; r++)
         assert_false(perm_allows((enum role)r, "operator_accounts", "write"));
@@ -190,7 +199,7 @@ static void menus_follow_permissions(void **state)
         {ROLE_TAX, {"税務", "宛名"}, {"個人住民税"}},
         {ROLE_WELFARE, {"福祉", "宛名"}, {"国民健康保険"}},
         {ROLE_AUDITOR, {"管理"}, {"監査ログ", "監査ログ検証"}},
-        {ROLE_OPERATOR, {"管理"}, {"団体管理", "監査ログ検証"}},
+        {ROLE_OPERATOR, {"管理"}, {"団体管理", "監査ログ検証", "データ移行"}},
         {ROLE_CONSORTIUM, {"協議会"}, {"プロポーザル集計", "コスト削減効果検証", "費用按分"}},
     };
     static const char *const all[] = {"住民記録", "税務", "福祉", "宛名", "管理", "協議会"};
@@ -213,6 +222,9 @@ static void menus_follow_permissions(void **state)
     json_t *admin = api_menu(ROLE_ADMIN);
     assert_false(menu_has(admin, "管理", "監査ログ"));
     assert_false(menu_has(admin, "管理", "団体管理"));
+    /* It confirms imports; the operator moves the data. */
+    assert_true(menu_has(admin, "管理", "取込の確認"));
+    assert_false(menu_has(admin, "管理", "データ移行"));
     json_decref(admin);
 }
 

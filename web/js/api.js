@@ -37,13 +37,18 @@ function utf8Bytes(text) {
 // Sends one request; resolves to the parsed JSON body (null for 204).
 // opts.body is sent as JSON; opts.query is an object of query parameters
 // (empty values are left out); opts.purpose is sent as X-Kyodo-Purpose;
-// opts.file takes a successful answer as a file (not JSON);
+// opts.file takes a successful answer as a file (not JSON); opts.upload
+// ({ data, type }) sends a file as the body instead of JSON;
 // opts.expect401 marks requests whose 401 is an answer rather than an ended
 // session (sign-in, the first /me).
 export async function request(method, path, opts = {}) {
   const headers = { Accept: 'application/json' };
   let body;
-  if (opts.body !== undefined) {
+  if (opts.upload) {
+    // A file sent as it is (an import set's zip), not JSON.
+    headers['Content-Type'] = opts.upload.type;
+    body = opts.upload.data;
+  } else if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(opts.body);
   }
@@ -114,6 +119,8 @@ export const api = {
   post: (path, body) => request('POST', path, { body }),
   // A POST answered with a file: resolves to { blob, type, filename, location }.
   postFile: (path, body) => request('POST', path, { body, file: true }),
+  // POSTs a file (a Blob) as the body, with query parameters.
+  upload: (path, query, data, type) => request('POST', path, { query, upload: { data, type } }),
   put: (path, body) => request('PUT', path, { body }),
   patch: (path, body) => request('PATCH', path, { body }),
   del: (path) => request('DELETE', path),

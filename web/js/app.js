@@ -23,6 +23,7 @@ import { SENKYO_PATHS, senkyoRoutes } from './screens/senkyo.js';
 import { ATENA_PATHS, atenaRoutes } from './screens/addressees.js';
 import { SUPPRESSION_PATHS, suppressionRoutes } from './screens/suppression.js';
 import { SEALS_PATHS, sealsRoutes } from './screens/seals.js';
+import { MIGRATION_PATHS, migrationRoutes } from './screens/migration.js';
 
 const APP_NAME = '基幹業務システム';
 
@@ -40,6 +41,7 @@ const ITEM_PATHS = {
   ...ATENA_PATHS,
   ...SUPPRESSION_PATHS,
   ...SEALS_PATHS,
+  ...MIGRATION_PATHS,
 };
 
 // Routes: path pattern, the menu item the user must have (null: everyone
@@ -61,6 +63,7 @@ const ROUTES = [
   ...atenaRoutes(),
   ...suppressionRoutes(),
   ...sealsRoutes(),
+  ...migrationRoutes(),
   { re: /^\/pending\/([a-z0-9_]+\.[a-z0-9_]+)$/, item: '$id', screen: pendingScreen, params: ['id'] },
 ];
 
