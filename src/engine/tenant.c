@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "base/text.h"
 #include "engine/ident.h"
+#include "store/backup.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -72,9 +73,17 @@ int tenant_add(struct catalog *cat, const char *code, const char *name, tenant_i
         goto out_rollback;
     /* The database is created, and initialised, while the registry row is
      * still uncommitted: no session can reach the town yet, and if anything
-     * fails the file is dropped with the row. */
-    if (catalog_town_create(cat, code, err) < 0)
-        goto out_rollback;
+     * fails the file is dropped with the row. A database already there
+     * belongs to no registered town (the row just went in): a registration
+     * killed before its commit left it (or a restore killed before it
+     * registered the town). It is kept aside, and the town made anew. */
+    if (catalog_town_create(cat, code, err) < 0) {
+        char kept[4096];
+        if (err->code != KD_CONFLICT ||
+            backup_detach(cat, code, "orphans", kept, sizeof kept, err) < 0 ||
+            catalog_town_create(cat, code, err) < 0)
+            goto out_rollback;
+    }
     created = true;
     if (init) {
         struct store *town = catalog_town(cat, code, err);
