@@ -101,6 +101,68 @@ out_drop:
     return -1;
 }
 
+static const char SQL_REGISTER[] =
+    "INSERT INTO tenants (code, name, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?)";
+
+int tenant_register(struct store *ctl, const char *code, const char *name, bool active,
+                    struct kd_err *err)
+{
+    if (tenant_check_code(code, strlen(code), err) < 0 ||
+        tenant_check_name(name, strlen(name), err) < 0 || store_begin_write(ctl, err) < 0)
+        return -1;
+    char now[CLOCK_ISO_LEN];
+    clock_format_iso(clock_now_ms(), now);
+    struct store_stmt *st = store_prepare(ctl, SQL_REGISTER, err);
+    enum store_step rc = STORE_ERROR;
+    if (st) {
+        store_bind_str(st, 1, code);
+        store_bind_str(st, 2, name);
+        store_bind_i64(st, 3, active ? 1 : 0);
+        store_bind_str(st, 4, now);
+        store_bind_str(st, 5, now);
+        rc = store_step(st, err);
+        store_reset(st);
+    }
+    if (rc == STORE_CONSTRAINT)
+        kd_fail(err, KD_CONFLICT, "code", "town %s is already registered", code);
+    if (rc != STORE_DONE) {
+        store_rollback(ctl);
+        return -1;
+    }
+    return store_commit(ctl, err);
+}
+
+static const char *const SQL_REMOVE[] = {
+    "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE tenant_code = ?)",
+    "DELETE FROM users WHERE tenant_code = ?",
+    "DELETE FROM tenants WHERE code = ?",
+};
+
+int tenant_remove(struct store *ctl, const char *code, struct kd_err *err)
+{
+    if (store_begin_write(ctl, err) < 0)
+        return -1;
+    size_t n = sizeof SQL_REMOVE / sizeof SQL_REMOVE[0];
+    for (size_t i = 0; i < n; i++) {
+        struct store_stmt *st = store_prepare(ctl, SQL_REMOVE[i], err);
+        if (!st)
+            goto out_rollback;
+        store_bind_str(st, 1, code);
+        enum store_step rc = store_step(st, err);
+        store_reset(st);
+        if (rc != STORE_DONE)
+            goto out_rollback;
+    }
+    if (store_changes(ctl) == 0) {
+        kd_fail(err, KD_NOT_FOUND, "code", "no such town");
+        goto out_rollback;
+    }
+    return store_commit(ctl, err);
+out_rollback:
+    store_rollback(ctl);
+    return -1;
+}
+
 static void read_row(struct store_stmt *st, struct tenant *t)
 {
     size_t n;

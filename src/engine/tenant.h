@@ -43,6 +43,17 @@ typedef int (*tenant_init_fn)(void *ctx, const char *code, struct store *ctl,
 int tenant_add(struct catalog *cat, const char *code, const char *name, tenant_init_fn init,
                void *ctx, struct kd_err *err);
 
+/* Registers a town whose database is already in place (a restore of a town
+ * that was dropped), with the given status. KD_CONFLICT if the code is
+ * registered. */
+int tenant_register(struct store *ctl, const char *code, const char *name, bool active,
+                    struct kd_err *err);
+
+/* Removes a town from the registry, with its staff accounts and their
+ * sessions, in one transaction (kyodo tenant drop; the caller has taken the
+ * town's database out first). KD_NOT_FOUND if there is no such town. */
+int tenant_remove(struct store *ctl, const char *code, struct kd_err *err);
+
 /* KD_NOT_FOUND if there is no such town. */
 int tenant_get(struct store *ctl, const char *code, struct tenant *out, struct kd_err *err);
 
