@@ -35,16 +35,37 @@ struct migrate_ctx {
     int failed;
 };
 
+static int apply(struct store *db, const struct store_schema *const *list, size_t n,
+                 struct kd_err *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (store_migrate(db, list[i], err) < 0)
+            return -1;
+    return 0;
+}
+
+int app_migrate_town(struct store *db, struct kd_err *err)
+{
+    int before = store_schema_version(db, "residents", err);
+    int reindexed = 0;
+    /* Version 3 of the register added address keys, made in C. */
+    if (before < 0 || apply(db, town, sizeof town / sizeof town[0], err) < 0 ||
+        (before > 0 && before < 3 && residents_reindex(db, &reindexed, err) < 0))
+        return -1;
+    return 0;
+}
+
+int app_migrate_control(struct store *db, struct kd_err *err)
+{
+    return apply(db, control, sizeof control / sizeof control[0], err);
+}
+
 static int migrate_town(void *p, const struct tenant *t)
 {
     struct migrate_ctx *m = p;
     struct kd_err err;
     struct store *db = catalog_town(m->cat, t->code, &err);
-    int before = db ? store_schema_version(db, "residents", &err) : -1;
-    int reindexed = 0;
-    /* Version 3 of the register added address keys, made in C. */
-    if (before < 0 || catalog_town_migrate(m->cat, t->code, &err) < 0 ||
-        (before > 0 && before < 3 && residents_reindex(db, &reindexed, &err) < 0)) {
+    if (!db || app_migrate_town(db, &err) < 0) {
         struct logline l;
         logline_begin(&l, LOG_ERROR, "town database unavailable");
         logline_str(&l, "tenant", t->code);

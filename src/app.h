@@ -17,6 +17,12 @@ extern const struct catalog_schemas app_schemas;
  * missing is reported in the log and skipped (the others keep working). */
 struct catalog *app_open(const struct config *cfg, struct kd_err *err);
 
+/* Brings one database — a town's, or the control database — to this
+ * program's schemas, with the steps made in C (a restore's working copy;
+ * app_open does the same for every registered town). */
+int app_migrate_town(struct store *db, struct kd_err *err);
+int app_migrate_control(struct store *db, struct kd_err *err);
+
 /* The session and lock-out policy from the configuration. */
 struct auth_policy app_policy(const struct config *cfg);
 

@@ -101,6 +101,24 @@ int cmd_audit(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_consortium(int argc, char **argv);
 int cmd_residents(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+
+/* The data directory's lock (<data>/kyodo.lock, cmd_backup.c): the server
+ * holds it shared while it runs; commands that change files a server keeps
+ * open (tenant drop, restore --all) hold it exclusively. Never waits: prints
+ * who holds it and returns -1. Returns the descriptor to pass to
+ * cli_data_unlock (or to keep until the process exits). */
+int cli_data_lock(const struct config *cfg, bool exclusive);
+void cli_data_unlock(int fd);
+
+/* The server's own online backups (backup_schedule.c): a thread that makes
+ * a set of every database every [backup] interval seconds in [backup] dir
+ * and keeps the newest [backup] keep. NULL when none are configured (or the
+ * thread cannot start: logged). Stopping waits for a backup under way. */
+struct backup_schedule;
+struct backup_schedule *backup_schedule_start(struct catalog *cat, const struct config *cfg);
+void backup_schedule_stop(struct backup_schedule *s);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 

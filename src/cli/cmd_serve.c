@@ -265,6 +265,10 @@ int cmd_serve(int argc, char **argv)
     struct config *cfg = &s.live;
     if (cli_config(&common, cfg) < 0)
         return CLI_ERROR;
+    /* Held (shared) until the process exits: tenant drop and restore --all
+     * refuse to run beside a server. */
+    if (cli_data_lock(cfg, false) < 0)
+        return CLI_ERROR;
     if (listen)
         snprintf(cfg->listen, sizeof cfg->listen, "%s", listen);
     if (web)
@@ -381,6 +385,7 @@ int cmd_serve(int argc, char **argv)
     if (!s.daily)
         log_msg(LOG_ERROR, "the daily work (age milestones) could not start", NULL);
     service_ready("serving");
+    struct backup_schedule *backups = backup_schedule_start(cat, cfg);
 
     for (;;) {
         int sig = 0;
@@ -398,6 +403,7 @@ int cmd_serve(int argc, char **argv)
     observe_set_stopping(obs);
     service_stopping();
     maintenance_stop(s.daily);
+    backup_schedule_stop(backups);
     http_server_drain(srv, s.live.shutdown_grace);
     /* Answers held for their audit entries go out before the server stops
      * (libmicrohttpd must not stop with a connection suspended). */

@@ -27,6 +27,9 @@ static const char usage[] =
     "  residents generate|milestones\n"
     "                        invented residents for demonstrations and benchmarks;\n"
     "                        publish age milestones\n"
+    "  backup [verify]       online backups of towns or of everything; check one\n"
+    "  restore               put one town (or, on a standby, everything) back\n"
+    "                        from a backup\n"
     "  version               print the version\n"
     "\n"
     "Every command takes --config FILE, --data DIR and --help.\n";
@@ -45,6 +48,7 @@ int main(int argc, char **argv)
         {"serve", cmd_serve}, {"tenant", cmd_tenant}, {"user", cmd_user},
         {"audit", cmd_audit}, {"demo", cmd_demo}, {"consortium", cmd_consortium},
         {"residents", cmd_residents}, {"export", cmd_export}, {"import", cmd_import},
+        {"backup", cmd_backup}, {"restore", cmd_restore},
     };
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         printf("kyodo %s\n", KYODO_VERSION);

@@ -57,6 +57,13 @@ static const struct key keys[] = {
     RINT("session", lockout_seconds, 1, 86400),
     RINT("session", password_min_length, 8, 128),
     INT("session", hash_concurrency, 1, 64),
+    {.section = "backup", .name = "dir", .kind = K_STR,
+     .offset = offsetof(struct config, backup_dir),
+     .size = sizeof(((struct config *)0)->backup_dir)},
+    {.section = "backup", .name = "interval", .kind = K_INT,
+     .offset = offsetof(struct config, backup_interval), .max = 7 * 86400},
+    {.section = "backup", .name = "keep", .kind = K_INT,
+     .offset = offsetof(struct config, backup_keep), .min = 1, .max = 100000},
     KSTR("metrics", "listen", metrics_listen, false),
     KNUM("metrics", "port", K_INT, metrics_port, 0, 65535, false),
     KSTR("metrics", "token", metrics_token, true),
@@ -90,6 +97,7 @@ void config_defaults(struct config *c)
     c->lockout_seconds = 900;
     c->password_min_length = 10;
     c->hash_concurrency = 2;
+    c->backup_keep = 24;
     c->metrics_port = 9464;
     c->town_stats_interval = 60;
     snprintf(c->layouts_dir, sizeof c->layouts_dir, "./layouts");
@@ -237,6 +245,9 @@ int config_check(const struct config *c, struct kd_err *err)
     if (c->idle_timeout > c->max_lifetime)
         return kd_fail(err, KD_INVALID_VALUE, "idle_timeout",
                        "idle_timeout must not exceed max_lifetime");
+    if (c->backup_interval > 0 && c->backup_dir[0] == '\0')
+        return kd_fail(err, KD_INVALID_VALUE, "dir",
+                       "[backup] dir must name a folder when interval is set");
     if (c->data_dir[0] == '\0')
         return kd_fail(err, KD_INVALID_VALUE, "data_dir", "data_dir must not be empty");
     if (c->store[0] && strncmp(c->store, "postgresql://", 13) != 0 &&

@@ -41,6 +41,10 @@ struct config {
     int lockout_seconds;      /* default 900 */
     int password_min_length;  /* characters, default 10 */
     int hash_concurrency;     /* password hashes at once (64 MiB each), default 2 */
+    /* [backup] (the server's own online backups, docs/operations.md) */
+    char backup_dir[512];     /* dir: where the sets go; "" (default): none */
+    int backup_interval;      /* interval: seconds between backups, 0 (default): off */
+    int backup_keep;          /* keep: complete sets kept, default 24 */
     /* [metrics] (docs/operations.md, "Metrics") */
     char metrics_listen[64];  /* listen: address of the metrics listener; "" (default): none */
     int metrics_port;         /* port: default 9464; 0 picks a free port */
