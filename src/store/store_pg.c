@@ -11,9 +11,9 @@
  * a name, cached per connection by SQL text like the SQLite engine's cache:
  * a statement in use (from store_prepare to store_reset) is never handed out
  * twice; a second prepare of the same text while the first is in use gets a
- * transient statement, run with PQexecParams. Results are fetched whole
- * (text format; bytea decoded on demand), so statements of one connection
- * can be stepped interleaved, as SQLite allows.
+ * transient statement, run unnamed. Rows arrive one at a time (text format;
+ * bytea decoded on demand); statements of one connection can still be
+ * stepped interleaved, as SQLite allows (see drain_active).
  *
  * Transactions (docs/architecture.md, "PostgreSQL engine"): a write
  * transaction is READ COMMITTED and first takes the schema's transaction-level
@@ -68,9 +68,13 @@ struct pg_stmt {
     struct pg_param *params;
     const char **values;
     int *lengths, *formats;
-    PGresult *res;
-    int row, rows;        /* current row; rows of res */
-    bool executed, in_use, cached;
+    PGresult *res;        /* the current row (a result of one row) */
+    int row;              /* rows stepped so far, less one (keys the blob cache) */
+    PGresult **queue;     /* rows read off the connection ahead of the steps */
+    int qhead, qlen, qcap;
+    bool executed, finished, in_use, cached;
+    enum store_step final; /* once finished, after the rows: STORE_DONE or the error */
+    struct kd_err final_err;
     struct pg_blob *blobs;
     int nblobs;
 };
@@ -82,6 +86,7 @@ struct pg_store {
     char schema[64];
     unsigned gen;         /* bumped at every (re)connection */
     char begin_write[160];
+    struct pg_stmt *active; /* the statement whose rows are still arriving */
     struct pg_stmt *buckets[PG_BUCKETS];
     int cached, next_name;
     int64_t changes;
@@ -156,8 +161,10 @@ static void stmt_clear_result(struct pg_stmt *st)
     PQclear(st->res);
     st->res = NULL;
     st->row = -1;
-    st->rows = 0;
-    st->executed = false;
+    for (int i = st->qhead; i < st->qlen; i++)
+        PQclear(st->queue[i]);
+    st->qhead = st->qlen = 0;
+    st->executed = st->finished = false;
     for (int i = 0; i < st->nblobs; i++)
         st->blobs[i].row = -1;
 }
@@ -172,6 +179,7 @@ static void stmt_free(struct pg_stmt *st)
     for (int i = 0; i < st->nblobs; i++)
         free(st->blobs[i].buf);
     free(st->blobs);
+    free(st->queue);
     free(st->params);
     free(st->values);
     free(st->lengths);
@@ -190,11 +198,87 @@ static uint64_t fnv1a(const char *s)
     return h;
 }
 
+/*
+ * Rows arrive one result at a time (libpq's single-row mode), so a scan of a
+ * whole audit log or register is never held in memory at once, as with
+ * SQLite. The connection carries one statement's answer at a time: before
+ * it is used for anything else, the rest of the active statement's answer is
+ * read into that statement's queue (drain_active), and its steps go on from
+ * there. Interleaved statements thus cost memory only when they interleave.
+ */
+static bool queue_push(struct pg_stmt *st, PGresult *r)
+{
+    if (st->qhead > 0 && st->qlen == st->qcap) {
+        memmove(st->queue, st->queue + st->qhead, (size_t)(st->qlen - st->qhead) * sizeof *st->queue);
+        st->qlen -= st->qhead;
+        st->qhead = 0;
+    }
+    if (st->qlen == st->qcap) {
+        int cap = st->qcap ? st->qcap * 2 : 64;
+        PGresult **q = realloc(st->queue, (size_t)cap * sizeof *q);
+        if (!q)
+            return false;
+        st->queue = q;
+        st->qcap = cap;
+    }
+    st->queue[st->qlen++] = r;
+    return true;
+}
+
+static void after_command(struct pg_store *s, PGresult *r);
+
+/* The end of st's answer: its final result (or NULL if the connection
+ * failed), read once the connection is idle again. */
+static void stmt_finish(struct pg_store *s, struct pg_stmt *st, PGresult *last, bool oom)
+{
+    st->finished = true;
+    ExecStatusType rs = last ? PQresultStatus(last) : PGRES_FATAL_ERROR;
+    if (oom) {
+        st->final = STORE_ERROR;
+        kd_fail(&st->final_err, KD_INTERNAL, NULL, "out of memory reading %s", s->base.where);
+    } else if (last && (rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK)) {
+        after_command(s, last);
+        st->final = STORE_DONE;
+    } else {
+        enum kd_code code = fail_res(s, last, &st->final_err);
+        st->final = code == KD_CONFLICT ? STORE_CONSTRAINT : STORE_ERROR;
+    }
+    PQclear(last);
+}
+
+/* Reads the rest of the active statement's answer: its rows into its queue
+ * (keep) or away, then its end. */
+static void stream_finish(struct pg_store *s, struct pg_stmt *st, PGresult *last, bool keep)
+{
+    PGresult *r;
+    bool oom = false;
+    while ((r = PQgetResult(s->conn)) != NULL) {
+        if (PQresultStatus(r) == PGRES_SINGLE_TUPLE) {
+            if (!keep || oom || !queue_push(st, r)) {
+                oom = oom || keep;
+                PQclear(r);
+            }
+            continue;
+        }
+        PQclear(last);
+        last = r;
+    }
+    s->active = NULL;
+    stmt_finish(s, st, last, oom);
+}
+
+static void drain_active(struct pg_store *s)
+{
+    if (s->active)
+        stream_finish(s, s->active, NULL, true);
+}
+
 /* Prepares st on the server unless this connection already has it. */
 static int stmt_ensure_prepared(struct pg_store *s, struct pg_stmt *st, struct kd_err *err)
 {
     if (!st->cached || st->gen == s->gen)
         return 0;
+    drain_active(s);
     PGresult *r = PQprepare(s->conn, st->name, st->sql.text, st->sql.nparams, st->types);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         fail_res(s, r, err);
@@ -263,6 +347,7 @@ oom:
  * (err filled). */
 static PGresult *run_simple(struct pg_store *s, const char *sql, struct kd_err *err)
 {
+    drain_active(s);
     PGresult *r = PQexec(s->conn, sql);
     ExecStatusType rs = PQresultStatus(r);
     if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK || rs == PGRES_EMPTY_QUERY)
@@ -274,6 +359,14 @@ static PGresult *run_simple(struct pg_store *s, const char *sql, struct kd_err *
 
 static int connect_setup(struct pg_store *s, bool create, struct kd_err *err)
 {
+    if (s->active) {
+        /* Its connection is gone: its answer ends in an error. */
+        struct pg_stmt *st = s->active;
+        s->active = NULL;
+        st->finished = true;
+        st->final = STORE_ERROR;
+        kd_fail(&st->final_err, KD_UNAVAILABLE, NULL, "%s: connection lost", s->base.where);
+    }
     const char *keys[] = {"dbname", "client_encoding", "application_name", NULL};
     const char *vals[] = {s->conninfo, "UTF8", "kyodo", NULL};
     s->conn = PQconnectdbParams(keys, vals, 1);
@@ -547,69 +640,105 @@ static void pg_bind_null(struct store_stmt *st, int idx)
         p->null = true;
 }
 
-static PGresult *run_stmt(struct pg_store *s, struct pg_stmt *st)
+static int send_stmt(struct pg_store *s, struct pg_stmt *st)
 {
     int n = st->sql.nparams;
-    return st->cached ? PQexecPrepared(s->conn, st->name, n, st->values, st->lengths,
-                                       st->formats, 0)
-                      : PQexecParams(s->conn, st->sql.text, n, st->types, st->values,
-                                     st->lengths, st->formats, 0);
+    int ok = st->cached ? PQsendQueryPrepared(s->conn, st->name, n, st->values, st->lengths,
+                                              st->formats, 0)
+                        : PQsendQueryParams(s->conn, st->sql.text, n, st->types, st->values,
+                                            st->lengths, st->formats, 0);
+    if (!ok)
+        return -1;
+    PQsetSingleRowMode(s->conn);
+    s->active = st;
+    return 0;
+}
+
+/* A read outside a transaction whose connection broke since its last use
+ * (a server restart, a standby's promotion) may run again on a new one: it
+ * changed nothing. */
+static bool may_retry(struct pg_store *s, struct pg_stmt *st)
+{
+    return PQstatus(s->conn) != CONNECTION_OK && !s->base.tx_depth &&
+           strncmp(st->sql.text, "SELECT", 6) == 0;
+}
+
+static int resend(struct pg_store *s, struct pg_stmt *st)
+{
+    struct kd_err again;
+    if (connect_setup_again(s, &again) < 0 || stmt_ensure_prepared(s, st, &again) < 0)
+        return -1;
+    return send_stmt(s, st);
 }
 
 static enum store_step pg_step(struct store_stmt *base, struct kd_err *err)
 {
     struct pg_stmt *st = pgst(base);
     struct pg_store *s = pgs(base->owner);
-    if (st->executed) {
-        if (st->row + 1 < st->rows) {
+    if (!st->executed) {
+        drain_active(s);
+        if (ensure_conn(s, err) < 0 || stmt_ensure_prepared(s, st, err) < 0)
+            return STORE_ERROR;
+        int n = st->sql.nparams;
+        for (int i = 0; i < n; i++) {
+            struct pg_param *p = &st->params[i];
+            st->values[i] = p->null ? NULL : p->buf;
+            st->lengths[i] = p->len;
+            st->formats[i] = p->format;
+        }
+        if (send_stmt(s, st) < 0 && (!may_retry(s, st) || resend(s, st) < 0)) {
+            enum kd_code code = fail_res(s, NULL, err);
+            return code == KD_CONFLICT ? STORE_CONSTRAINT : STORE_ERROR;
+        }
+        st->executed = true;
+        st->finished = false;
+    }
+    PQclear(st->res);
+    st->res = NULL;
+    if (st->qhead < st->qlen) {
+        st->res = st->queue[st->qhead];
+        st->queue[st->qhead++] = NULL;
+        st->row++;
+        return STORE_ROW;
+    }
+    if (!st->finished && s->active == st) {
+        PGresult *r = PQgetResult(s->conn);
+        if (r && PQresultStatus(r) == PGRES_SINGLE_TUPLE) {
+            st->res = r;
             st->row++;
             return STORE_ROW;
         }
-        st->row = st->rows;
-        return STORE_DONE;
-    }
-    if (ensure_conn(s, err) < 0 || stmt_ensure_prepared(s, st, err) < 0)
-        return STORE_ERROR;
-    int n = st->sql.nparams;
-    for (int i = 0; i < n; i++) {
-        struct pg_param *p = &st->params[i];
-        st->values[i] = p->null ? NULL : p->buf;
-        st->lengths[i] = p->len;
-        st->formats[i] = p->format;
-    }
-    PGresult *r = run_stmt(s, st);
-    ExecStatusType rs = PQresultStatus(r);
-    /* A read outside a transaction on a connection that broke since its
-     * last use (a server restart, a standby's promotion) is run again on a
-     * new one: it changed nothing. */
-    if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK && PQstatus(s->conn) != CONNECTION_OK &&
-        !s->base.tx_depth && strncmp(st->sql.text, "SELECT", 6) == 0) {
-        struct kd_err again;
-        if (connect_setup_again(s, &again) == 0 && stmt_ensure_prepared(s, st, &again) == 0) {
+        if (st->row < 0 && (!r || PQresultStatus(r) == PGRES_FATAL_ERROR) && may_retry(s, st)) {
             PQclear(r);
-            r = run_stmt(s, st);
-            rs = PQresultStatus(r);
+            s->active = NULL;
+            if (resend(s, st) == 0)
+                return pg_step(base, err);
+            enum kd_code code = fail_res(s, NULL, err);
+            st->finished = true;
+            st->final = code == KD_CONFLICT ? STORE_CONSTRAINT : STORE_ERROR;
+            st->final_err = *err;
+            return st->final;
         }
+        stream_finish(s, st, r, false);
     }
-    if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK) {
-        enum kd_code code = fail_res(s, r, err);
-        PQclear(r);
-        return code == KD_CONFLICT ? STORE_CONSTRAINT : STORE_ERROR;
+    if (!st->finished) {
+        /* (Cannot happen: a statement is finished or active.) */
+        kd_fail(err, KD_INTERNAL, NULL, "%s: statement lost its answer", s->base.where);
+        return STORE_ERROR;
     }
-    after_command(s, r);
-    st->res = r;
-    st->executed = true;
-    st->rows = rs == PGRES_TUPLES_OK ? PQntuples(r) : 0;
-    if (st->rows > 0) {
-        st->row = 0;
-        return STORE_ROW;
-    }
-    return STORE_DONE;
+    if (st->final != STORE_DONE && err)
+        *err = st->final_err;
+    return st->final;
 }
 
 static void pg_reset(struct store_stmt *base)
 {
     struct pg_stmt *st = pgst(base);
+    struct pg_store *s = pgs(base->owner);
+    /* The rest of its answer is read and dropped (its final result still
+     * counts: changes, commits). */
+    if (s->active == st)
+        stream_finish(s, st, NULL, false);
     stmt_clear_result(st);
     for (int i = 0; i < st->sql.nparams; i++)
         st->params[i].null = true;
@@ -620,14 +749,13 @@ static void pg_reset(struct store_stmt *base)
 
 static bool has_value(struct pg_stmt *st, int col)
 {
-    return st->res && st->row >= 0 && st->row < st->rows && col >= 0 &&
-           col < PQnfields(st->res);
+    return st->res && col >= 0 && col < PQnfields(st->res);
 }
 
 static bool pg_col_null(struct store_stmt *base, int col)
 {
     struct pg_stmt *st = pgst(base);
-    return !has_value(st, col) || PQgetisnull(st->res, st->row, col);
+    return !has_value(st, col) || PQgetisnull(st->res, 0, col);
 }
 
 static int64_t pg_col_i64(struct store_stmt *base, int col)
@@ -635,7 +763,7 @@ static int64_t pg_col_i64(struct store_stmt *base, int col)
     struct pg_stmt *st = pgst(base);
     if (pg_col_null(base, col))
         return 0;
-    const char *v = PQgetvalue(st->res, st->row, col);
+    const char *v = PQgetvalue(st->res, 0, col);
     if (PQftype(st->res, col) == OID_BOOL)
         return v[0] == 't';
     return strtoll(v, NULL, 10);
@@ -656,8 +784,8 @@ static int hexval(char c)
  * any other column. */
 static const void *col_bytes(struct pg_stmt *st, int col, size_t *len)
 {
-    const char *v = PQgetvalue(st->res, st->row, col);
-    size_t n = (size_t)PQgetlength(st->res, st->row, col);
+    const char *v = PQgetvalue(st->res, 0, col);
+    size_t n = (size_t)PQgetlength(st->res, 0, col);
     if (PQftype(st->res, col) != OID_BYTEA || n < 2 || v[0] != '\\' || v[1] != 'x') {
         *len = n;
         return v;
@@ -727,6 +855,7 @@ static int64_t pg_last_id(struct store *base)
     struct pg_store *s = pgs(base);
     if (!s->inserted || PQstatus(s->conn) != CONNECTION_OK)
         return 0;
+    drain_active(s);
     PGresult *r = PQexec(s->conn, "SELECT lastval()");
     int64_t id = 0;
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)

@@ -241,6 +241,59 @@ static void transactions_and_commits(void **state)
     store_close(s);
 }
 
+/* Rows stream from the server: a scan goes on while other statements run on
+ * the same connection (the rest of its rows is read ahead then), and a scan
+ * reset early leaves the connection ready. */
+static void streaming(void **state)
+{
+    (void)state;
+    struct store *s = open_schema("t_stream", true);
+    struct kd_err err;
+    assert_int_equal(store_exec(s, "CREATE TABLE big (n INTEGER PRIMARY KEY, v TEXT) STRICT", &err),
+                     0);
+    assert_int_equal(store_exec(s, "INSERT INTO big (n, v) SELECT g, 'v' || g"
+                                   " FROM generate_series(1, 20000) AS g",
+                                &err),
+                     0);
+    assert_int_equal(store_changes(s), 20000);
+    struct store_stmt *a = store_prepare(s, "SELECT n, v FROM big ORDER BY n", &err);
+    assert_int_equal(store_step(a, &err), STORE_ROW);
+    assert_int_equal(store_col_i64(a, 0), 1);
+    struct store_stmt *b = store_prepare(s, "SELECT count(*) FROM big WHERE n <= ?", &err);
+    store_bind_i64(b, 1, 10);
+    assert_int_equal(store_step(b, &err), STORE_ROW);
+    assert_int_equal(store_col_i64(b, 0), 10);
+    store_reset(b);
+    int64_t expect = 2, rows = 1;
+    enum store_step rc;
+    while ((rc = store_step(a, &err)) == STORE_ROW) {
+        assert_true(store_col_i64(a, 0) == expect);
+        if (expect == 20000)
+            assert_string_equal(store_col_text(a, 1, NULL), "v20000");
+        expect++;
+        rows++;
+    }
+    assert_int_equal(rc, STORE_DONE);
+    assert_int_equal(rows, 20000);
+    store_reset(a);
+    /* Reset after one row of 20,000; then a write and its count. */
+    a = store_prepare(s, "SELECT n, v FROM big ORDER BY n", &err);
+    assert_int_equal(store_step(a, &err), STORE_ROW);
+    store_reset(a);
+    assert_int_equal(store_exec(s, "UPDATE big SET v = 'x' WHERE n <= 5", &err), 0);
+    assert_int_equal(store_changes(s), 5);
+    /* An error after some rows ends the scan with the error. */
+    a = store_prepare(s, "SELECT 10 / (10000 - n) FROM big ORDER BY n", &err);
+    while ((rc = store_step(a, &err)) == STORE_ROW)
+        ;
+    assert_int_equal(rc, STORE_ERROR);
+    assert_int_equal(err.code, KD_INTERNAL);
+    store_reset(a);
+    assert_int_equal(store_exec(s, "UPDATE big SET v = 'y' WHERE n = 1", &err), 0);
+    assert_int_equal(store_changes(s), 1);
+    store_close(s);
+}
+
 struct writer {
     const char *schema;
     int result;
@@ -427,6 +480,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(statements_and_types),
         cmocka_unit_test(transactions_and_commits),
+        cmocka_unit_test(streaming),
         cmocka_unit_test(write_lock_per_schema),
         cmocka_unit_test(migrations),
         cmocka_unit_test(catalog_schemas),
