@@ -375,7 +375,11 @@ test('SIGHUP: reloadable keys apply, restart-only keys are named, an invalid fil
   });
   try {
     const port = metricsPort(r.log());
-    const conf = (text) => writeFileSync(r.confPath, `[store]\ndata_dir = ${r.dataDir}\n${text}`);
+    // The harness's own settings stay (the PostgreSQL store, the tree's migration
+    // layouts), after the test's lines so that their numbers hold.
+    const conf = (text) => writeFileSync(r.confPath, `[store]\ndata_dir = ${r.dataDir}\n${text}` +
+      (r.store ? `\n[store]\nstore = ${r.store}\n` : '') +
+      `\n[migration]\nlayouts_dir = ${join(SOURCE_DIR, 'layouts')}\n`);
     const hup = async (re) => {
       const from = r.log().length;
       r.proc.kill('SIGHUP');
