@@ -478,6 +478,18 @@ static void render_process(struct observe *o, struct mtext *t)
         mtext_family(t, "kyodo_audit_queue_transactions_total", "counter",
                      "Transactions of the group commit (reads / transactions: the batch size).");
         mtext_sample(t, "kyodo_audit_queue_transactions_total", NULL, 0, qs.transactions, 0);
+        mtext_family(t, "kyodo_audit_queue_failures_total", "counter",
+                     "Transactions of the group commit that failed (their reads got an error).");
+        mtext_sample(t, "kyodo_audit_queue_failures_total", NULL, 0, qs.failed, 0);
+        mtext_family(t, "kyodo_audit_queue_depth", "gauge",
+                     "Reads waiting for the group commit now.");
+        mtext_sample(t, "kyodo_audit_queue_depth", NULL, 0, qs.depth, 0);
+        const struct metrics_set *bs;
+        const struct metrics_hist *bh;
+        audit_queue_batches(o->src.audit, &bs, &bh);
+        mtext_family(t, "kyodo_audit_queue_batch_reads", "histogram",
+                     "Reads committed per transaction of the group commit.");
+        mtext_hist(t, "kyodo_audit_queue_batch_reads", NULL, 0, bs, 0, bh);
     }
 
     static const char *const names[][3] = {

@@ -8,6 +8,8 @@
  */
 #include "engine/audit_queue.h"
 
+#include "base/metrics.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -19,10 +21,16 @@ struct audit_queue {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     struct audit_job *head, *tail; /* guarded by lock */
+    uint64_t depth;                /* jobs in the list; guarded by lock */
     bool stopping;                 /* guarded by lock */
     bool running;
-    _Atomic uint64_t jobs, entries, transactions;
+    _Atomic uint64_t jobs, entries, transactions, failed;
+    struct metrics_set batches; /* jobs per transaction (batch_sizes) */
 };
+
+static const uint64_t batch_bounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+static const struct metrics_hist batch_sizes = {
+    batch_bounds, sizeof batch_bounds / sizeof batch_bounds[0], 0};
 
 /* Appends the jobs of one town (a list through next) in one transaction. */
 static int append_town(struct catalog *cat, struct audit_job *jobs, struct kd_err *err)
@@ -79,6 +87,9 @@ static void commit_batch(struct audit_queue *q, struct audit_job *batch)
             atomic_fetch_add(&q->jobs, jobs);
             atomic_fetch_add(&q->entries, entries);
             atomic_fetch_add(&q->transactions, 1);
+            metrics_observe(&q->batches, 0, &batch_sizes, jobs);
+        } else {
+            atomic_fetch_add(&q->failed, 1);
         }
         finish(mine, rc, &err);
         batch = rest;
@@ -94,6 +105,7 @@ static void *writer(void *arg)
             pthread_cond_wait(&q->wake, &q->lock);
         struct audit_job *batch = q->head;
         q->head = q->tail = NULL;
+        q->depth = 0;
         bool stop = q->stopping && !batch;
         pthread_mutex_unlock(&q->lock);
         if (stop)
@@ -112,6 +124,11 @@ struct audit_queue *audit_queue_start(struct catalog *cat, struct kd_err *err)
         return NULL;
     }
     q->cat = cat;
+    if (metrics_set_init(&q->batches, metrics_hist_slots(&batch_sizes)) < 0) {
+        free(q);
+        kd_fail(err, KD_INTERNAL, NULL, "out of memory");
+        return NULL;
+    }
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->wake, NULL);
     if (pthread_create(&q->thread, NULL, writer, q) != 0) {
@@ -134,6 +151,7 @@ void audit_queue_submit(struct audit_queue *q, struct audit_job *job)
         else
             q->head = job;
         q->tail = job;
+        q->depth++;
         pthread_cond_signal(&q->wake);
     }
     pthread_mutex_unlock(&q->lock);
@@ -164,6 +182,7 @@ void audit_queue_free(struct audit_queue *q)
     audit_queue_stop(q);
     pthread_cond_destroy(&q->wake);
     pthread_mutex_destroy(&q->lock);
+    metrics_set_free(&q->batches);
     free(q);
 }
 
@@ -172,4 +191,15 @@ void audit_queue_stats(struct audit_queue *q, struct audit_queue_stats *out)
     out->jobs = atomic_load(&q->jobs);
     out->entries = atomic_load(&q->entries);
     out->transactions = atomic_load(&q->transactions);
+    out->failed = atomic_load(&q->failed);
+    pthread_mutex_lock(&q->lock);
+    out->depth = q->depth;
+    pthread_mutex_unlock(&q->lock);
+}
+
+void audit_queue_batches(struct audit_queue *q, const struct metrics_set **set,
+                         const struct metrics_hist **hist)
+{
+    *set = &q->batches;
+    *hist = &batch_sizes;
 }

@@ -57,8 +57,18 @@ void audit_queue_stop(struct audit_queue *q);
 void audit_queue_free(struct audit_queue *q);
 
 struct audit_queue_stats {
-    uint64_t jobs, entries, transactions;
+    uint64_t jobs, entries, transactions; /* committed */
+    uint64_t failed;                      /* transactions that could not commit */
+    uint64_t depth;                       /* jobs waiting for the writer now */
 };
 void audit_queue_stats(struct audit_queue *q, struct audit_queue_stats *out);
+
+/* The sizes of the committed transactions, in jobs (a histogram of
+ * base/metrics.h: its set and its buckets; the slots start at 0). For
+ * metrics; valid until audit_queue_free(). */
+struct metrics_set;
+struct metrics_hist;
+void audit_queue_batches(struct audit_queue *q, const struct metrics_set **set,
+                         const struct metrics_hist **hist);
 
 #endif

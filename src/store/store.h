@@ -110,9 +110,16 @@ uint64_t store_commits(struct store *s);
 /* Where the connection points (file path), for messages. */
 const char *store_where(struct store *s);
 
-/* Nanoseconds the calling thread has spent in store calls (statements,
- * transactions and waits for the write lock) since it started: the
- * difference across a request is its database time (metrics). */
+/* A hint before one long write on this connection (a migration's import):
+ * the engine may keep up to `bytes` of the database in memory for it
+ * (SQLite: the page cache) instead of its default; 0 gives the default
+ * back. An engine without such a setting ignores it. */
+int store_cache_hint(struct store *s, int64_t bytes, struct kd_err *err);
+
+/* Nanoseconds the calling thread has spent in store calls (steps of
+ * statements, transactions, waits for the write lock; not the cached
+ * prepares) since it started: the difference across a request is its
+ * database time (metrics). */
 uint64_t store_thread_ns(void);
 
 /*

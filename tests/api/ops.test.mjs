@@ -211,7 +211,13 @@ test('/metrics: the page parses, and requests are counted by route template and 
   assert.ok(value(page, 'kyodo_uptime_seconds') >= 0);
   assert.equal(value(page, 'kyodo_shutting_down'), 0);
   assert.equal(page.samples.find((s) => s.name === 'kyodo_build_info').value, 1);
-  assert.ok(value(page, 'kyodo_audit_queue_transactions_total') >= 0);
+  // The audit group commit: every committed transaction is in the batch histogram.
+  assert.equal(page.types.get('kyodo_audit_queue_batch_reads'), 'histogram');
+  assert.equal(value(page, 'kyodo_audit_queue_batch_reads_count'),
+    value(page, 'kyodo_audit_queue_transactions_total'));
+  assert.ok(value(page, 'kyodo_audit_queue_batch_reads_sum') >= value(page, 'kyodo_audit_queue_batch_reads_count'));
+  assert.equal(value(page, 'kyodo_audit_queue_failures_total'), 0);
+  assert.ok(value(page, 'kyodo_audit_queue_depth') >= 0);
   assert.ok(value(page, 'kyodo_metrics_scrapes_total') >= 2);
 });
 
