@@ -106,10 +106,10 @@ int cmd_restore(int argc, char **argv);
 
 /* The data directory's lock (<data>/kyodo.lock, cmd_backup.c): the server
  * holds it shared while it runs; commands that change files a server keeps
- * open (tenant drop, restore --all) hold it exclusively. Never waits: prints
- * who holds it and returns -1. Returns the descriptor to pass to
+ * open (tenant drop, restore --all) hold it exclusively. Never waits: -1 and
+ * err (KD_CONFLICT, naming who holds it). Returns the descriptor to pass to
  * cli_data_unlock (or to keep until the process exits). */
-int cli_data_lock(const struct config *cfg, bool exclusive);
+int cli_data_lock(const struct config *cfg, bool exclusive, struct kd_err *err);
 void cli_data_unlock(int fd);
 
 /* The server's own online backups (backup_schedule.c): a thread that makes

@@ -256,9 +256,11 @@ static int restore_all(const struct cli_common *common, const char *from)
     struct config cfg;
     if (cli_config(common, &cfg) < 0)
         return CLI_ERROR;
-    int lock = cli_data_lock(&cfg, true);
+    struct kd_err err;
+    kd_err_clear(&err);
+    int lock = cli_data_lock(&cfg, true, &err);
     if (lock < 0)
-        return CLI_ERROR;
+        return cli_fail(&err);
     if (fresh_data_dir(&cfg) < 0) {
         cli_data_unlock(lock);
         return CLI_ERROR;
@@ -271,8 +273,6 @@ static int restore_all(const struct cli_common *common, const char *from)
     char rid[20];
     struct backup_actor actor = cli_actor(rid);
     struct backup_program prog = {&app_schemas, app_migrate_control, app_migrate_town};
-    struct kd_err err;
-    kd_err_clear(&err);
     int64_t t0 = clock_mono_us();
     int rc = CLI_OK;
     if (backup_restore_all(cat, &prog, from, &actor, print_restored, NULL, &err) < 0)
@@ -356,36 +356,32 @@ int cmd_restore(int argc, char **argv)
 
 /* ---- the data directory's lock ------------------------------------------------ */
 
-int cli_data_lock(const struct config *cfg, bool exclusive)
+int cli_data_lock(const struct config *cfg, bool exclusive, struct kd_err *err)
 {
-    if (cfg->data_dir[0] && mkdir(cfg->data_dir, 0750) != 0 && errno != EEXIST) {
-        fprintf(stderr, "kyodo: cannot create %s: %s\n", cfg->data_dir, strerror(errno));
-        return -1;
-    }
+    if (cfg->data_dir[0] && mkdir(cfg->data_dir, 0750) != 0 && errno != EEXIST)
+        return kd_fail(err, KD_INTERNAL, "data_dir", "cannot create %s: %s", cfg->data_dir,
+                       strerror(errno));
     char path[sizeof cfg->data_dir + 16];
     snprintf(path, sizeof path, "%s/kyodo.lock", cfg->data_dir);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        fprintf(stderr, "kyodo: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
-    }
+    if (fd < 0)
+        return kd_fail(err, KD_INTERNAL, "data_dir", "cannot open %s: %s", path,
+                       strerror(errno));
     if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
         return fd;
     int e = errno;
     close(fd);
     if (e != EWOULDBLOCK)
-        fprintf(stderr, "kyodo: cannot lock %s: %s\n", path, strerror(e));
-    else if (exclusive)
-        fprintf(stderr,
-                "kyodo: a kyodo server is running on %s: stop it first (this command changes "
-                "files the server keeps open)\n",
-                cfg->data_dir);
-    else
-        fprintf(stderr,
-                "kyodo: %s is held by a command that must run alone (tenant drop, restore "
-                "--all): start the server when it has finished\n",
-                cfg->data_dir);
-    return -1;
+        return kd_fail(err, KD_INTERNAL, "data_dir", "cannot lock %s: %s", path, strerror(e));
+    if (exclusive)
+        return kd_fail(err, KD_CONFLICT, "data_dir",
+                       "a kyodo server is running on %s: stop it first (this command changes "
+                       "files the server keeps open)",
+                       cfg->data_dir);
+    return kd_fail(err, KD_CONFLICT, "data_dir",
+                   "%s is held by a command that must run alone (tenant drop, restore --all): "
+                   "start the server when it has finished",
+                   cfg->data_dir);
 }
 
 void cli_data_unlock(int fd)

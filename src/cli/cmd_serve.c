@@ -267,8 +267,8 @@ int cmd_serve(int argc, char **argv)
         return CLI_ERROR;
     /* Held (shared) until the process exits: tenant drop and restore --all
      * refuse to run beside a server. */
-    if (cli_data_lock(cfg, false) < 0)
-        return CLI_ERROR;
+    if (cli_data_lock(cfg, false, &err) < 0)
+        return start_failed("data directory", &err);
     if (listen)
         snprintf(cfg->listen, sizeof cfg->listen, "%s", listen);
     if (web)

@@ -48,9 +48,9 @@ static int drop_town(const struct cli_common *common, const char *code, const ch
     struct config cfg;
     if (cli_config(common, &cfg) < 0)
         return CLI_ERROR;
-    int lock = cli_data_lock(&cfg, true);
+    int lock = cli_data_lock(&cfg, true, &err);
     if (lock < 0)
-        return CLI_ERROR;
+        return cli_fail(&err);
     struct catalog *cat = cli_open(&cfg);
     if (!cat) {
         cli_data_unlock(lock);

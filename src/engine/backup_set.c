@@ -624,16 +624,19 @@ static int seal_restore(void *p, struct store *work, struct store *replaced,
     return 0;
 }
 
-/* Restores the town of entry d from the set in dir. */
+/* Restores the town of entry d from the set in dir (its copy checked first,
+ * unless the caller has just done so). */
 static int restore_town_from(struct catalog *cat, const struct backup_program *prog,
                              const char *dir, const struct manifest_db *d,
-                             const struct backup_actor *actor, struct backup_restore_result *res,
-                             struct kd_err *err)
+                             const struct backup_actor *actor, bool checked,
+                             struct backup_restore_result *res, struct kd_err *err)
 {
     char path[PATH_MAX], work[PATH_MAX], dummy[PATH_MAX], set_name[NAME_MAX + 1];
     split_path(dir, dummy, sizeof dummy, set_name, sizeof set_name);
     const struct catalog_schemas *sch = prog->schemas;
-    if (check_restorable(dir, d, sch->town, sch->town_count, path, sizeof path, err) < 0)
+    snprintf(path, sizeof path, "%s/%s", dir, d->file);
+    if (!checked &&
+        check_restorable(dir, d, sch->town, sch->town_count, path, sizeof path, err) < 0)
         return -1;
     struct store *ctl = catalog_control(cat, err);
     if (!ctl)
@@ -672,7 +675,7 @@ int backup_restore_town(struct catalog *cat, const struct backup_program *prog, 
     int rc = -1;
     if (manifest_load(&m, res->set_dir, err) == 0 && check_engine(&m, err) == 0 &&
         pick_town(&m, res->set_dir, code, file, &d, err) == 0)
-        rc = restore_town_from(cat, prog, res->set_dir, d, actor, res, err);
+        rc = restore_town_from(cat, prog, res->set_dir, d, actor, false, res, err);
     manifest_free(&m);
     return rc;
 }
@@ -730,7 +733,7 @@ int backup_restore_all(struct catalog *cat, const struct backup_program *prog, c
         t0 = clock_mono_us();
         struct backup_restore_result res;
         memset(&res, 0, sizeof res);
-        if (restore_town_from(cat, prog, dir, &m.dbs[i], actor, &res, err) < 0)
+        if (restore_town_from(cat, prog, dir, &m.dbs[i], actor, true, &res, err) < 0)
             goto out;
         if (progress)
             progress(ctx, &m.dbs[i], clock_mono_us() - t0);
