@@ -51,6 +51,7 @@ bench: deps
 	scripts/bench $(BUILD)
 	scripts/bench-residents $(BUILD)
 	scripts/bench-codec $(BUILD)
+	scripts/bench-migration $(BUILD)
 	scripts/bench-pg $(BUILD)
 
 fuzz: deps

@@ -14,6 +14,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static const char export_usage[] =
@@ -205,10 +206,13 @@ static int run(int argc, char **argv, bool import)
         rc = migration_import(town, t.code, &o, a.dir, report, &sum, &err);
         bar_end(&bar);
         double s = (double)(clock_mono_us() - bar.started_us) / 1e6;
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
         if (rc == 0) {
-            printf("%s %s: %s %s: %d files, %" PRId64 " rows (%.1f s)\n", t.code, t.name,
-                   a.layout, a.dry_run ? "checked (dry run, nothing written)" : "imported",
-                   sum.n_files, sum.rows, s);
+            printf("%s %s: %s %s: %d files, %" PRId64 " rows (%.1f s, peak memory %ld MiB)\n",
+                   t.code, t.name, a.layout,
+                   a.dry_run ? "checked (dry run, nothing written)" : "imported", sum.n_files,
+                   sum.rows, s, ru.ru_maxrss / 1024);
             if (sum.dropped)
                 printf("%" PRId64 " values of items kyodo does not hold were not taken\n",
                        sum.dropped);

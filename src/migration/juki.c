@@ -24,6 +24,7 @@
 #include "residents/zokugara.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -439,6 +440,80 @@ static uint64_t place_hash(const char *postcode, const char *address, const char
     return hash_str(hash_str(hash_str(1469598103934665603ull, postcode), address), katagaki);
 }
 
+/* ---- import: the reader and the writer ---------------------------------------------------- */
+
+/*
+ * An import reads and checks on one thread (the reader: the files, every
+ * row, the references) and writes on the caller's, which holds the town's
+ * connection and its transaction (the writer): the machine's two cores work
+ * at once. Between them a bounded queue of persons, each with the arena its
+ * rows live in, so memory stays flat however large the files.
+ */
+enum { QUEUE_CAP = 256 };
+
+struct qitem {
+    struct arena a;
+    struct bulk_version *vs;
+    int n;
+    int64_t line; /* of the person's first history row, for the report */
+};
+
+struct queue {
+    pthread_mutex_t mu;
+    pthread_cond_t can_put, can_get;
+    struct qitem item[QUEUE_CAP];
+    int head, count;
+    bool closed;  /* the reader is done */
+    bool stopped; /* the writer failed: the reader stops */
+};
+
+static bool queue_put(struct queue *q, struct arena a, struct bulk_version *vs, int n,
+                      int64_t line)
+{
+    pthread_mutex_lock(&q->mu);
+    while (q->count == QUEUE_CAP && !q->stopped)
+        pthread_cond_wait(&q->can_put, &q->mu);
+    bool ok = !q->stopped;
+    if (ok) {
+        q->item[(q->head + q->count) % QUEUE_CAP] = (struct qitem){a, vs, n, line};
+        q->count++;
+        pthread_cond_signal(&q->can_get);
+    }
+    pthread_mutex_unlock(&q->mu);
+    if (!ok)
+        arena_release(&a);
+    return ok;
+}
+
+/* The next person, or false when the reader is done and the queue empty. */
+static bool queue_get(struct queue *q, struct qitem *out)
+{
+    pthread_mutex_lock(&q->mu);
+    while (q->count == 0 && !q->closed)
+        pthread_cond_wait(&q->can_get, &q->mu);
+    bool got = q->count > 0;
+    if (got) {
+        *out = q->item[q->head];
+        q->head = (q->head + 1) % QUEUE_CAP;
+        q->count--;
+        pthread_cond_signal(&q->can_put);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return got;
+}
+
+static void queue_close(struct queue *q, bool stop)
+{
+    pthread_mutex_lock(&q->mu);
+    if (stop)
+        q->stopped = true;
+    else
+        q->closed = true;
+    pthread_cond_broadcast(&q->can_get);
+    pthread_cond_broadcast(&q->can_put);
+    pthread_mutex_unlock(&q->mu);
+}
+
 /* ---- import: one row ------------------------------------------------------------------- */
 
 struct jrow {
@@ -454,7 +529,10 @@ struct import_run {
     int hat[HB_COUNT];
     const struct mig_file *fh;
     struct hmap hh;
-    struct bulk_writer *w;
+    struct queue q;
+    /* the reader's outcome */
+    int read_rc;
+    struct kd_err read_err;
     /* JUKI01, read alongside JUKI02 */
     struct mig_reader *r1;
     bool r1_done;
@@ -891,18 +969,15 @@ static int finish_group(struct import_run *x, struct kd_err *e)
         ok = false;
     } else if (latest >= 0) {
         /* 住民情報 is the latest believed record, item for item. */
+        /* Item for item the same values as the history's row (checked
+         * there), so the 住民情報 row needs no checks of its own. The
+         * report shows the 住民情報 value; the 履歴 one is on its line. */
         const struct jrow *l = &x->rows[latest];
         bool bad1 = x->r1_bad;
-        struct bulk_version v1;
-        struct arena scratch;
-        arena_init(&scratch, NULL, 0, (size_t)1 << 20);
-        if (!bad1 && !parse_row(c, &x->m1, x->r1_line, x->r1_vals, &v1, &scratch))
-            bad1 = true;
         for (int b = 0; b < JB_COUNT && !bad1 && !l->bad; b++) {
             if (x->m1.at[b] < 0 || x->m2.at[b] < 0 || b == JB_ATENA)
                 continue;
             const char *one = x->r1_vals[x->m1.at[b]], *two = l->vals[x->m2.at[b]];
-        /* (the report shows the 住民情報 value; the 履歴 value is on its line) */
             if (strcmp(one, two) != 0) {
                 PROBLEM(c, &x->m1, x->r1_line, b, x->r1_vals,
                         "住民履歴情報（%s %" PRId64 "行目、履歴番号 %" PRId64
@@ -911,28 +986,25 @@ static int finish_group(struct import_run *x, struct kd_err *e)
                 ok = false;
             }
         }
-        if (!bad1 && strcmp(v1.r.status, "resident") == 0)
-            count_member(x, &v1.r);
-        arena_release(&scratch);
+        if (!bad1 && !l->bad && strcmp(l->v.r.status, "resident") == 0)
+            count_member(x, &l->v.r);
         ok &= !bad1;
     }
     if (have1 && next1(x, e) < 0)
         return -1;
     if (ok && c->writing) {
+        /* The person's rows go to the writer with the arena they are in. */
         struct bulk_version *vs = arena_alloc(&x->ga, (size_t)x->n * sizeof *vs);
         if (!vs)
             return kd_fail(e, KD_INTERNAL, NULL, "out of memory");
         for (int i = 0; i < x->n; i++)
             vs[i] = x->rows[i].v;
-        if (residents_bulk_person(x->w, vs, x->n, e) < 0) {
-            if (e->code != KD_CONFLICT)
-                return -1;
-            PROBLEM(c, m, x->rows[0].line, JB_ATENA, x->rows[0].vals,
-                    "町にこの宛名番号がすでにあります");
-        }
+        if (!queue_put(&x->q, x->ga, vs, x->n, x->rows[0].line))
+            return kd_fail(e, KD_UNAVAILABLE, NULL, "the writer stopped");
+    } else {
+        arena_release(&x->ga);
     }
     x->n = 0;
-    arena_release(&x->ga);
     arena_init(&x->ga, NULL, 0, (size_t)256 << 20);
     return 0;
 }
@@ -1023,24 +1095,13 @@ static void check_households(struct import_run *x)
     }
 }
 
-static int juki_import(struct mig_ctx *c, struct kd_err *e)
+/* The reader: every file, every check; the persons to write go to the queue. */
+static int produce(struct import_run *x, struct kd_err *e)
 {
-    struct import_run *x = calloc(1, sizeof *x);
-    if (!x)
-        return kd_fail(e, KD_INTERNAL, NULL, "out of memory");
-    x->c = c;
-    arena_init(&x->ga, NULL, 0, (size_t)256 << 20);
-    arena_init(&x->a1, NULL, 0, (size_t)16 << 20);
-    int rc = -1;
-    const struct mig_file *f1 = mig_need_file(c, "JUKI01", e), *f2 = NULL;
+    struct mig_ctx *c = x->c;
+    const struct mig_file *f1 = x->m1.f, *f2 = x->m2.f;
     struct mig_reader *r2 = NULL;
-    if (!f1 || !(f2 = mig_need_file(c, "JUKI02", e)) ||
-        !(x->fh = mig_need_file(c, "JUKI03", e)) || jmap_make(f1, &x->m1, e) < 0 ||
-        jmap_make(f2, &x->m2, e) < 0 || mig_bind(x->fh, hb_names, HB_COUNT, x->hat, e) < 0)
-        goto out;
-    if (residents_bulk_open(c->town, c->o->request_id ? c->o->request_id : "migration", &x->w,
-                            e) < 0)
-        goto out;
+    int rc = -1;
     if (read_households(x, e) < 0)
         goto out;
     if (mig_open_reader(c, f1, &x->r1, e) < 0 || mig_open_reader(c, f2, &r2, e) < 0)
@@ -1111,19 +1172,112 @@ static int juki_import(struct mig_ctx *c, struct kd_err *e)
             goto out;
     }
     check_households(x);
-    struct bulk_writer *w = x->w;
-    x->w = NULL;
-    if (residents_bulk_close(w, e) < 0)
-        goto out;
     rc = 0;
 out:
     if (r2)
         mig_reader_close(r2);
     if (x->r1)
         mig_reader_close(x->r1);
-    residents_bulk_free(x->w);
+    x->r1 = NULL;
+    return rc;
+}
+
+static void *reader_thread(void *p)
+{
+    struct import_run *x = p;
+    kd_err_clear(&x->read_err);
+    x->read_rc = produce(x, &x->read_err);
+    queue_close(&x->q, false);
+    return NULL;
+}
+
+/* A 宛名番号 the town already had (found by the writer, reported after). */
+struct taken {
+    int64_t line;
+    char atena[16];
+};
+
+static int juki_import(struct mig_ctx *c, struct kd_err *e)
+{
+    struct import_run *x = calloc(1, sizeof *x);
+    if (!x)
+        return kd_fail(e, KD_INTERNAL, NULL, "out of memory");
+    x->c = c;
+    arena_init(&x->ga, NULL, 0, (size_t)256 << 20);
+    arena_init(&x->a1, NULL, 0, (size_t)16 << 20);
+    pthread_mutex_init(&x->q.mu, NULL);
+    pthread_cond_init(&x->q.can_put, NULL);
+    pthread_cond_init(&x->q.can_get, NULL);
+    int rc = -1;
+    struct bulk_writer *w = NULL;
+    struct taken *taken = NULL;
+    size_t n_taken = 0, cap_taken = 0;
+    const struct mig_file *f1 = mig_need_file(c, "JUKI01", e), *f2 = NULL;
+    if (!f1 || !(f2 = mig_need_file(c, "JUKI02", e)) ||
+        !(x->fh = mig_need_file(c, "JUKI03", e)) || jmap_make(f1, &x->m1, e) < 0 ||
+        jmap_make(f2, &x->m2, e) < 0 || mig_bind(x->fh, hb_names, HB_COUNT, x->hat, e) < 0)
+        goto out;
+    if (residents_bulk_open(c->town, c->o->request_id ? c->o->request_id : "migration", &w, e) <
+        0)
+        goto out;
+    pthread_t reader;
+    if (pthread_create(&reader, NULL, reader_thread, x) != 0) {
+        kd_fail(e, KD_INTERNAL, NULL, "the import's reader cannot start");
+        goto out;
+    }
+    /* The writer, here: each person checked by the reader. */
+    struct qitem it;
+    int write_rc = 0;
+    while (queue_get(&x->q, &it)) {
+        if (write_rc == 0 && residents_bulk_person(w, it.vs, it.n, e) < 0) {
+            if (e->code != KD_CONFLICT) {
+                write_rc = -1;
+                queue_close(&x->q, true);
+            } else if (n_taken < 10000) {
+                if (n_taken == cap_taken) {
+                    cap_taken = cap_taken ? 2 * cap_taken : 16;
+                    struct taken *g = realloc(taken, cap_taken * sizeof *g);
+                    if (!g) {
+                        write_rc = kd_fail(e, KD_INTERNAL, NULL, "out of memory");
+                        queue_close(&x->q, true);
+                    } else {
+                        taken = g;
+                    }
+                }
+                if (write_rc == 0) {
+                    taken[n_taken].line = it.line;
+                    snprintf(taken[n_taken].atena, sizeof taken[0].atena, "%s", it.vs[0].r.atena);
+                    n_taken++;
+                }
+            }
+        }
+        arena_release(&it.a);
+    }
+    pthread_join(reader, NULL);
+    if (write_rc < 0)
+        goto out;
+    if (x->read_rc < 0) {
+        *e = x->read_err;
+        goto out;
+    }
+    for (size_t i = 0; i < n_taken; i++)
+        mig_problem(c, f2->path, taken[i].line, x->m2.at[JB_ATENA] >= 0 ? f2->items[x->m2.at[JB_ATENA]].name : "",
+                    taken[i].atena, "町にこの宛名番号がすでにあります");
+    struct bulk_writer *done = w;
+    w = NULL;
+    if (!c->writing)
+        residents_bulk_free(done); /* nothing will be committed */
+    else if (residents_bulk_close(done, e) < 0)
+        goto out;
+    rc = 0;
+out:
+    residents_bulk_free(w);
+    free(taken);
     arena_release(&x->ga);
     arena_release(&x->a1);
+    pthread_mutex_destroy(&x->q.mu);
+    pthread_cond_destroy(&x->q.can_put);
+    pthread_cond_destroy(&x->q.can_get);
     free(x->rows);
     free(x->hh.slot);
     free(x);

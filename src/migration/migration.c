@@ -29,6 +29,12 @@
 
 static const struct mig_module *const modules[] = {&mig_juki, &mig_jutogai, &mig_inkan};
 
+/* The page cache a run asks of the store (store_cache_hint): an import
+ * writes every table of the layout in one transaction, and what no longer
+ * fits in the cache is written out and read back (docs/performance.md,
+ * "Migration"). Given back when the run ends. */
+#define RUN_CACHE_BYTES ((int64_t)512 << 20)
+
 static const struct mig_module *module_of(const char *layout, struct kd_err *e)
 {
     for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++)
@@ -616,10 +622,11 @@ int migration_export(struct store *town, const char *town_code, const struct mig
     int rc = -1;
     if (run_start(r, town, town_code, o, out_dir, e) < 0 || make_out_dir(out_dir, e) < 0)
         goto out;
-    if (store_begin_read(town, e) < 0)
+    if (store_cache_hint(town, RUN_CACHE_BYTES, e) < 0 || store_begin_read(town, e) < 0)
         goto out;
     rc = r->m->export_(&r->c, e);
     store_rollback(town);
+    store_cache_hint(town, 0, e);
     if (rc == 0)
         rc = write_manifest(r, out_dir, e);
     if (rc < 0) {
@@ -968,7 +975,7 @@ int migration_import(struct store *town, const char *town_code, const struct mig
         goto out;
     c->bytes_total = file_bytes(r->layout, in_dir);
     c->writing = true;
-    if (store_begin_write(town, e) < 0)
+    if (store_cache_hint(town, RUN_CACHE_BYTES, e) < 0 || store_begin_write(town, e) < 0)
         goto out;
     bool has;
     if (r->m->has_data(town, &has, e) < 0) {
@@ -1023,6 +1030,10 @@ int migration_import(struct store *town, const char *town_code, const struct mig
 out:
     if (m->hashing)
         pthread_join(m->thread, NULL);
+    if (town) {
+        struct kd_err ignored;
+        store_cache_hint(town, 0, &ignored);
+    }
     free(m);
     run_end(r);
     free(r);

@@ -18,6 +18,8 @@ struct store_ops {
     struct store_stmt *(*prepare)(struct store *s, const char *sql, struct kd_err *err);
     void (*bind_i64)(struct store_stmt *st, int idx, int64_t v);
     void (*bind_text)(struct store_stmt *st, int idx, const char *v, size_t len);
+    /* store_bind_str_ref: v not copied; NULL: bind_text is used. */
+    void (*bind_text_ref)(struct store_stmt *st, int idx, const char *v, size_t len);
     void (*bind_blob)(struct store_stmt *st, int idx, const void *v, size_t len);
     void (*bind_null)(struct store_stmt *st, int idx);
     enum store_step (*step)(struct store_stmt *st, struct kd_err *err);
@@ -28,6 +30,8 @@ struct store_ops {
     const void *(*col_blob)(struct store_stmt *st, int col, size_t *len);
     int64_t (*last_id)(struct store *s);
     int64_t (*changes)(struct store *s);
+    /* store_cache_hint; NULL: the engine ignores the hint. */
+    int (*cache_hint)(struct store *s, int64_t bytes, struct kd_err *err);
     /* Transaction verbs in the engine's dialect, run through exec (which
      * may recognise these very pointers and do more: the PostgreSQL engine
      * takes its advisory lock and counts commits there). */

@@ -173,6 +173,15 @@ void store_bind_str(struct store_stmt *st, int idx, const char *v)
         st->owner->ops->bind_null(st, idx);
 }
 
+void store_bind_str_ref(struct store_stmt *st, int idx, const char *v)
+{
+    const struct store_ops *ops = st->owner->ops;
+    if (!v)
+        ops->bind_null(st, idx);
+    else
+        (ops->bind_text_ref ? ops->bind_text_ref : ops->bind_text)(st, idx, v, strlen(v));
+}
+
 void store_bind_blob(struct store_stmt *st, int idx, const void *v, size_t len)
 {
     st->owner->ops->bind_blob(st, idx, v, len);
@@ -224,6 +233,11 @@ int64_t store_last_id(struct store *s)
 int64_t store_changes(struct store *s)
 {
     return s->ops->changes(s);
+}
+
+int store_cache_hint(struct store *s, int64_t bytes, struct kd_err *err)
+{
+    return s->ops->cache_hint ? s->ops->cache_hint(s, bytes, err) : 0;
 }
 
 /* ---- migrations --------------------------------------------------------- */

@@ -84,6 +84,9 @@ struct store_stmt *store_prepare(struct store *s, const char *sql, struct kd_err
 void store_bind_i64(struct store_stmt *st, int idx, int64_t v);
 void store_bind_text(struct store_stmt *st, int idx, const char *v, size_t len);
 void store_bind_str(struct store_stmt *st, int idx, const char *v); /* NULL binds NULL */
+/* As store_bind_str for a bulk write: the text is not copied, so v must stay
+ * as it is until the statement is stepped and reset. */
+void store_bind_str_ref(struct store_stmt *st, int idx, const char *v);
 void store_bind_blob(struct store_stmt *st, int idx, const void *v, size_t len);
 void store_bind_null(struct store_stmt *st, int idx);
 enum store_step store_step(struct store_stmt *st, struct kd_err *err);

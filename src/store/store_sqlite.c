@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 enum { SQ_CACHE_SLOTS = 128 };
@@ -158,6 +159,11 @@ static void sq_bind_text(struct store_stmt *st, int idx, const char *v, size_t l
     sqlite3_bind_text64(sqs(st)->st, idx, v, len, SQLITE_TRANSIENT, SQLITE_UTF8);
 }
 
+static void sq_bind_text_ref(struct store_stmt *st, int idx, const char *v, size_t len)
+{
+    sqlite3_bind_text64(sqs(st)->st, idx, v, len, SQLITE_STATIC, SQLITE_UTF8);
+}
+
 static void sq_bind_blob(struct store_stmt *st, int idx, const void *v, size_t len)
 {
     sqlite3_bind_blob64(sqs(st)->st, idx, v, len, SQLITE_TRANSIENT);
@@ -236,6 +242,15 @@ static int64_t sq_changes(struct store *s)
     return sqlite3_changes64(sq(s)->db);
 }
 
+/* The page cache in KiB (a negative cache_size); SQLite's default is 2 MiB. */
+static int sq_cache_hint(struct store *s, int64_t bytes, struct kd_err *err)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = -%lld",
+             bytes > 0 ? (long long)(bytes / 1024) : 2000LL);
+    return sq_exec(s, sql, err);
+}
+
 /*
  * Called by SQLite after each commit, once the write lock is released. It
  * counts the commit, then does what SQLite's default WAL hook would have done
@@ -257,6 +272,7 @@ static const struct store_ops sqlite_ops = {
     .prepare = sq_prepare,
     .bind_i64 = sq_bind_i64,
     .bind_text = sq_bind_text,
+    .bind_text_ref = sq_bind_text_ref,
     .bind_blob = sq_bind_blob,
     .bind_null = sq_bind_null,
     .step = sq_step,
@@ -267,6 +283,7 @@ static const struct store_ops sqlite_ops = {
     .col_blob = sq_col_blob,
     .last_id = sq_last_id,
     .changes = sq_changes,
+    .cache_hint = sq_cache_hint,
     .begin_read_sql = "BEGIN DEFERRED",
     .begin_write_sql = "BEGIN IMMEDIATE",
     .commit_sql = "COMMIT",
