@@ -53,6 +53,7 @@ bench: deps
 	scripts/bench-codec $(BUILD)
 	scripts/bench-migration $(BUILD)
 	scripts/bench-pg $(BUILD)
+	scripts/bench-load $(BUILD)
 
 fuzz: deps
 	test -f $(BUILD_FUZZ)/build.ninja || CC=clang-14 cmake -S . -B $(BUILD_FUZZ) -G Ninja \
