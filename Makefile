@@ -52,6 +52,7 @@ bench: deps
 	scripts/bench-residents $(BUILD)
 	scripts/bench-codec $(BUILD)
 	scripts/bench-migration $(BUILD)
+	scripts/bench-backup $(BUILD)
 	scripts/bench-pg $(BUILD)
 	scripts/bench-load $(BUILD)
 
