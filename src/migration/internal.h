@@ -21,6 +21,9 @@ struct mig_codes; /* per table: code <-> kyodo value, one to one */
  * error naming the file and line. */
 int mig_codes_load(const char *root, const struct mig_layout *l, struct mig_codes **out,
                    struct kd_err *e);
+/* The same on the file's text (name: for messages, "juki/kyodo_codes.tsv"). */
+int mig_codes_parse(const char *text, size_t len, const char *name, const struct mig_layout *l,
+                    struct mig_codes **out, struct kd_err *e);
 void mig_codes_free(struct mig_codes *c);
 /* kyodo's value of a code of `table`, or NULL when the code has none. */
 const char *mig_codes_value(const struct mig_codes *c, const char *table, const char *code);

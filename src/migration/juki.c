@@ -258,6 +258,7 @@ static int export_version(void *p, const struct bulk_version *v, bool latest, st
         if (fill(x->c, &x->m1, v, &x->o, e) < 0 || mig_writer_row(x->w1, x->o.v, e) < 0)
             return -1;
         x->rows1++;
+        x->c->rows++;
     }
     x->c->rows++;
     if ((x->rows2 & 1023) == 0)

@@ -305,40 +305,52 @@ static char *dup_n(const char *s, size_t n)
     return p;
 }
 
-int mig_codes_load(const char *root, const struct mig_layout *l, struct mig_codes **out,
-                   struct kd_err *e)
+/* Splits the next line of text (LF or CRLF) into *line (NUL-terminated, in
+ * buf); false at the end. */
+static bool next_line(const char **p, const char *end, char *buf, size_t cap, bool *too_long)
+{
+    if (*p >= end)
+        return false;
+    const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+    size_t n = (size_t)((nl ? nl : end) - *p);
+    *too_long = n >= cap;
+    if (!*too_long) {
+        memcpy(buf, *p, n);
+        buf[n] = '\0';
+        if (n && buf[n - 1] == '\r')
+            buf[n - 1] = '\0';
+    }
+    *p = nl ? nl + 1 : end;
+    return true;
+}
+
+int mig_codes_parse(const char *text, size_t len, const char *name, const struct mig_layout *l,
+                    struct mig_codes **out, struct kd_err *e)
 {
     *out = NULL;
-    char path[4096], name[160];
-    snprintf(name, sizeof name, "%s/kyodo_codes.tsv", l->name);
-    snprintf(path, sizeof path, "%s/%s", root, name);
     struct mig_codes *c = calloc(1, sizeof *c);
     if (!c)
         return kd_fail(e, KD_INTERNAL, NULL, "out of memory");
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        if (errno == ENOENT) {
-            *out = c; /* no bindings */
-            return 0;
-        }
-        free(c);
-        return kd_fail(e, KD_INTERNAL, name, "%s cannot be read: %s", name, strerror(errno));
-    }
     char line[2048];
-    int lineno = 0, cap = 0;
-    bool header = false;
-    int rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, fp)) {
+    const char *p = text, *end = text + len;
+    int lineno = 0, cap = 0, rc = 0;
+    bool header = false, too_long;
+    while (rc == 0 && next_line(&p, end, line, sizeof line, &too_long)) {
         lineno++;
-        size_t n = strlen(line);
-        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            line[--n] = '\0';
-        char *p = line;
-        if (lineno == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
-            p += 3;
-        if (!*p || *p == '#')
+        if (too_long) {
+            rc = kd_fail(e, KD_INVALID_VALUE, name, "%s:%d: the line is too long", name, lineno);
+            break;
+        }
+        char *q = line;
+        if (lineno == 1 && strncmp(q, "\xEF\xBB\xBF", 3) == 0)
+            q += 3;
+        if (!*q || *q == '#')
             continue;
-        char *t1 = strchr(p, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+        if (!text_utf8_valid(q, strlen(q), NULL) || text_has_control(q, strlen(q), true)) {
+            rc = kd_fail(e, KD_INVALID_VALUE, name, "%s:%d: not UTF-8 text", name, lineno);
+            break;
+        }
+        char *t1 = strchr(q, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
         if (!t1 || !t2 || strchr(t2 + 1, '\t')) {
             rc = kd_fail(e, KD_INVALID_VALUE, name, "%s:%d: three columns separated by TAB",
                          name, lineno);
@@ -346,21 +358,22 @@ int mig_codes_load(const char *root, const struct mig_layout *l, struct mig_code
         }
         *t1 = *t2 = '\0';
         if (!header) {
-            if (strcmp(p, "コード表ID") != 0 || strcmp(t1 + 1, "コード") != 0 ||
+            if (strcmp(q, "コード表ID") != 0 || strcmp(t1 + 1, "コード") != 0 ||
                 strcmp(t2 + 1, "kyodo値") != 0)
                 rc = kd_fail(e, KD_INVALID_VALUE, name,
                              "%s:%d: the header row is コード表ID, コード, kyodo値", name, lineno);
             header = true;
             continue;
         }
-        const char *table = p, *code = t1 + 1, *value = t2 + 1;
+        const char *table = q, *code = t1 + 1, *value = t2 + 1;
         if (!mig_code_ok(l, table, code, NULL)) {
-            rc = kd_fail(e, KD_INVALID_VALUE, name, "%s:%d: %s is not a code of table %s", name,
-                         lineno, code, table);
+            rc = kd_fail(e, KD_INVALID_VALUE, name, "%s:%d: not a code of the layout's tables",
+                         name, lineno);
             break;
         }
-        if (!value[0]) {
-            rc = kd_fail(e, KD_INVALID_VALUE, name, "%s:%d: the kyodo値 is empty", name, lineno);
+        if (!value[0] || strlen(value) > 100) {
+            rc = kd_fail(e, KD_INVALID_VALUE, name, "%s:%d: the kyodo値 is empty or too long",
+                         name, lineno);
             break;
         }
         for (int i = 0; i < c->n && rc == 0; i++) {
@@ -368,12 +381,16 @@ int mig_codes_load(const char *root, const struct mig_layout *l, struct mig_code
                 continue;
             if (strcmp(c->e[i].code, code) == 0 || strcmp(c->e[i].value, value) == 0)
                 rc = kd_fail(e, KD_INVALID_VALUE, name,
-                             "%s:%d: table %s has this code or this kyodo値 already (a code "
+                             "%s:%d: the table has this code or this kyodo値 already (a code "
                              "and a value go one to one)",
-                             name, lineno, table);
+                             name, lineno);
         }
         if (rc)
             break;
+        if (c->n == 100000) {
+            rc = kd_fail(e, KD_INVALID_VALUE, name, "%s: more than 100,000 codes", name);
+            break;
+        }
         if (c->n == cap) {
             cap = cap ? cap * 2 : 64;
             struct code_entry *g = realloc(c->e, (size_t)cap * sizeof *g);
@@ -391,7 +408,8 @@ int mig_codes_load(const char *root, const struct mig_layout *l, struct mig_code
         if (!x->table || !x->code || !x->value)
             rc = kd_fail(e, KD_INTERNAL, NULL, "out of memory");
     }
-    fclose(fp);
+    if (rc == 0 && c->n && !header)
+        rc = kd_fail(e, KD_INVALID_VALUE, name, "%s: no header row", name);
     if (rc == 0) {
         c->cap = 64;
         while (c->cap < (size_t)c->n * 2)
@@ -409,6 +427,34 @@ int mig_codes_load(const char *root, const struct mig_layout *l, struct mig_code
     }
     *out = c;
     return 0;
+}
+
+int mig_codes_load(const char *root, const struct mig_layout *l, struct mig_codes **out,
+                   struct kd_err *e)
+{
+    *out = NULL;
+    char path[4096], name[160];
+    snprintf(name, sizeof name, "%s/kyodo_codes.tsv", l->name);
+    snprintf(path, sizeof path, "%s/%s", root, name);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        if (errno == ENOENT)
+            return mig_codes_parse("", 0, name, l, out, e); /* no bindings */
+        return kd_fail(e, KD_INTERNAL, name, "%s cannot be read: %s", name, strerror(errno));
+    }
+    static const size_t max = (size_t)4 << 20;
+    char *text = malloc(max + 1);
+    size_t len = text ? fread(text, 1, max + 1, fp) : 0;
+    fclose(fp);
+    int rc;
+    if (!text)
+        rc = kd_fail(e, KD_INTERNAL, NULL, "out of memory");
+    else if (len > max)
+        rc = kd_fail(e, KD_INVALID_VALUE, name, "%s is larger than 4 MiB", name);
+    else
+        rc = mig_codes_parse(text, len, name, l, out, e);
+    free(text);
+    return rc;
 }
 
 /* ---- one run: loading what it needs ------------------------------------------------- */

@@ -227,6 +227,22 @@ static const char *decode_string(const char *s, size_t n, struct arena *a)
     return out;
 }
 
+/* Whether a key's raw span (escapes not decoded) is `key`. */
+static bool key_is(const char *raw, size_t n, const char *key, size_t klen)
+{
+    if (!memchr(raw, '\\', n))
+        return n == klen && memcmp(raw, key, n) == 0;
+    if (n > 96)
+        return false;
+    char space[128];
+    struct arena a;
+    arena_init(&a, space, sizeof space, 0);
+    const char *k = decode_string(raw, n, &a);
+    bool same = k && strlen(k) == klen && memcmp(k, key, klen) == 0;
+    arena_release(&a);
+    return same;
+}
+
 /* The member `key` of the object at s->p: its value's start, or NULL. */
 static const char *member(const char *obj, const char *end, const char *key)
 {
@@ -247,7 +263,9 @@ static const char *member(const char *obj, const char *end, const char *key)
             return NULL;
         s.p++;
         skip_ws(&s);
-        if (n == klen && memcmp(k, key, n) == 0)
+        if (s.p >= s.end)
+            return NULL;
+        if (key_is(k, n, key, klen))
             return s.p;
         if (!skip_value(&s))
             return NULL;
@@ -263,7 +281,7 @@ static const char *string_member(const char *obj, const char *end, const char *k
                                  struct arena *a)
 {
     const char *v = member(obj, end, key);
-    if (!v || *v != '"')
+    if (!v || v >= end || *v != '"')
         return "";
     struct scan s = {v, end};
     const char *start;
@@ -271,6 +289,16 @@ static const char *string_member(const char *obj, const char *end, const char *k
     if (!scan_string(&s, &start, &n))
         return "";
     return memchr(start, '\\', n) ? decode_string(start, n, a) : arena_strndup(a, start, n);
+}
+
+int bulk_body_fields(const char *body, size_t len, struct arena *a, const char **note,
+                     const char **jiyu)
+{
+    const char *end = body + len;
+    *note = string_member(body, end, "note", a);
+    const char *mig = member(body, end, "migrated");
+    *jiyu = mig ? string_member(mig, end, "jiyu", a) : NULL;
+    return *note && (!mig || *jiyu) ? 0 : -1;
 }
 
 /* ---- reading --------------------------------------------------------------------- */
@@ -314,14 +342,11 @@ int residents_bulk_scan(struct store *town, bulk_version_fn each, void *ctx, str
         v.user_login = col_str(st, c + 2, &a);
         size_t blen;
         const char *body = store_col_text(st, c + 3, &blen);
-        const char *end = body + blen;
-        v.note = string_member(body, end, "note", &a);
-        const char *mig = member(body, end, "migrated");
-        v.jiyu = mig ? string_member(mig, end, "jiyu", &a) : NULL;
+        if (bulk_body_fields(body, blen, &a, &v.note, &v.jiyu) < 0)
+            ok = false;
         v.superseded_at = col_str(st, c + 4, &a);
         bool latest = store_col_i64(st, c + 5) == v.r.rireki && !v.superseded_at[0];
-        if (!ok || !v.kind || !v.idou_date_text || !v.user_login || !v.note ||
-            (mig && !v.jiyu) || !v.superseded_at) {
+        if (!ok || !v.kind || !v.idou_date_text || !v.user_login || !v.superseded_at) {
             arena_release(&a);
             result = kd_fail(err, KD_INTERNAL, NULL, "out of memory reading the register");
             break;

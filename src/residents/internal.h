@@ -31,6 +31,13 @@ int idou_apply_corrections(struct record *after, json_t *corrections, struct are
 
 /* ---- bulk.c ---- */
 
+/* What an export takes from a stored body without parsing all of it: the
+ * top-level string "note" ("" when absent) and, for a migrated row, its
+ * "migrated"."jiyu" (else NULL); strings decoded into a. A body kyodo did
+ * not write may give "" for either; -1 only when memory runs out. */
+int bulk_body_fields(const char *body, size_t len, struct arena *a, const char **note,
+                     const char **jiyu);
+
 /* Whether a stored body is that of a migrated history row (bulk.h): 1 and
  * the row's 履歴番号 and the one of the believed row before it (0: none). */
 int bulk_migrated_of(json_t *body, int64_t *rireki, int64_t *prev);
