@@ -23,10 +23,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Progress, called now and then (at most a few times a second). bytes_total
- * is 0 when unknown (export). Returns 0 to go on; anything else stops the
- * run: an import rolls back, an export removes what it wrote, and the call
- * fails with KD_UNAVAILABLE. */
+/* Progress, called now and then (at most a few times a second); during an
+ * import from the thread the import starts to read the files (so the
+ * callback must be thread-safe and must not use the town's connection).
+ * bytes_total is 0 when unknown (export). Returns 0 to go on; anything else
+ * stops the run: an import rolls back, an export removes what it wrote, and
+ * the call fails with KD_UNAVAILABLE. */
 typedef int (*mig_progress_fn)(void *ctx, const char *file_path, int64_t rows,
                                int64_t bytes_done, int64_t bytes_total);
 
