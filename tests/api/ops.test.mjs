@@ -144,6 +144,7 @@ after(async () => { await k.stop(); });
 test('/metrics: only on its own listener, only with the token', async () => {
   const port = metricsPort(k.log());
   assert.notEqual(port, k.port);
+  assert.doesNotMatch(k.log(), /"msg":"http"/, 'libmicrohttpd had nothing to say at start');
   const none = await scrape(port, null);
   assert.equal(none.status, 401);
   assert.equal(JSON.parse(none.text).error.field, 'Authorization');
