@@ -136,6 +136,11 @@ static int create_private(const char *path, struct kd_err *err)
 /* The file of the database `code` (NULL: control). */
 static int db_path(struct catalog *cat, const char *code, char *buf, size_t cap, struct kd_err *err)
 {
+    if (catalog_is_pg(cat))
+        return kd_fail(err, KD_INVALID_VALUE, "store",
+                       "kyodo backup and restore copy SQLite files; a PostgreSQL store is kept by"
+                       " PostgreSQL's own means (pg_dump of a town's schema, streaming"
+                       " replication: docs/operations.md)");
     if (code) {
         catalog_town_path(cat, code, buf, cap);
         return 0;
@@ -490,6 +495,8 @@ int backup_detach(struct catalog *cat, const char *code, const char *folder, cha
                   struct kd_err *err)
 {
     char live[PATH_MAX];
+    if (catalog_is_pg(cat)) /* the schema is renamed, kept in its database */
+        return catalog_town_set_aside(cat, code, folder, kept, cap, err);
     catalog_town_path(cat, code, live, sizeof live);
     if (access(live, F_OK) != 0)
         return kd_fail(err, KD_NOT_FOUND, NULL, "town %s has no database (%s)", code, live);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct town_conn {
@@ -316,7 +317,8 @@ static void unlink_db(const char *path)
     unlink(side);
 }
 
-void catalog_town_drop(struct catalog *cat, const char *code)
+/* Closes the calling thread's connection to a town, if it has one. */
+static void close_mine(struct catalog *cat, const char *code)
 {
     struct thread_conns *tc = pthread_getspecific(cat->key);
     for (size_t i = 0; tc && i < tc->count; i++) {
@@ -326,6 +328,34 @@ void catalog_town_drop(struct catalog *cat, const char *code)
             break;
         }
     }
+}
+
+int catalog_town_set_aside(struct catalog *cat, const char *code, const char *folder, char *kept,
+                           size_t cap, struct kd_err *err)
+{
+    assert_code(code);
+    if (!cat->pg)
+        return kd_fail(err, KD_INTERNAL, NULL, "catalog_town_set_aside is for PostgreSQL");
+    size_t n = strlen(folder);
+    if (n == 0 || n > 16 || strspn(folder, "abcdefghijklmnopqrstuvwxyz") != n)
+        return kd_fail(err, KD_INTERNAL, NULL, "bad folder name for a schema set aside");
+    close_mine(cat, code);
+    struct timespec now;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &now);
+    gmtime_r(&now.tv_sec, &tm);
+    char when[24], from[16], to[64];
+    strftime(when, sizeof when, "%Y%m%dt%H%M%S", &tm);
+    snprintf(to, sizeof to, "%s_%s_%s", schema_of(code, from), folder, when);
+    if (store_pg_rename_schema(cat->pg, from, to, err) < 0)
+        return -1;
+    snprintf(kept, cap, "postgresql:%s", to);
+    return 0;
+}
+
+void catalog_town_drop(struct catalog *cat, const char *code)
+{
+    close_mine(cat, code);
     if (cat->pg) {
         char schema[16];
         struct kd_err ignored;

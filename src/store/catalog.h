@@ -62,6 +62,14 @@ int catalog_town_create(struct catalog *cat, const char *code, struct kd_err *er
  * thread can know yet (its registration failed). */
 void catalog_town_drop(struct catalog *cat, const char *code);
 
+/* PostgreSQL: takes a town's schema out of the deployment, keeping it, as
+ * town_<code>_<folder>_<UTC time> (folder: a-z, e.g. "dropped", "orphans");
+ * kept receives "postgresql:<that name>". The counterpart of moving a town's
+ * file aside (backup_detach), with the same rule: the calling thread's
+ * connection is closed, and no other process may be using the town. */
+int catalog_town_set_aside(struct catalog *cat, const char *code, const char *folder, char *kept,
+                           size_t cap, struct kd_err *err);
+
 /* Applies pending town schema steps to an existing town database. */
 int catalog_town_migrate(struct catalog *cat, const char *code, struct kd_err *err);
 

@@ -64,4 +64,9 @@ struct store *store_pg_open(const char *conninfo, const struct store_options *op
 /* Drops a schema and everything in it (no error if there is none). */
 int store_pg_drop_schema(const char *conninfo, const char *schema, struct kd_err *err);
 
+/* Renames a schema (on a connection of its own, committed at once);
+ * KD_NOT_FOUND if `from` does not exist. */
+int store_pg_rename_schema(const char *conninfo, const char *from, const char *to,
+                           struct kd_err *err);
+
 #endif

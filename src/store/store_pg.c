@@ -966,3 +966,21 @@ int store_pg_drop_schema(const char *conninfo, const char *schema, struct kd_err
     pg_close(s);
     return rc;
 }
+
+int store_pg_rename_schema(const char *conninfo, const char *from, const char *to,
+                           struct kd_err *err)
+{
+    if (!schema_ok(from) || !schema_ok(to))
+        return kd_fail(err, KD_INTERNAL, NULL, "bad schema name for PostgreSQL");
+    struct store_options opt = {.schema = from, .busy_timeout_ms = 10000};
+    struct store *s = store_pg_open(conninfo, &opt, err);
+    if (!s)
+        return -1;
+    char sql[192];
+    snprintf(sql, sizeof sql, "ALTER SCHEMA \"%s\" RENAME TO \"%s\"", from, to);
+    PGresult *r = run_simple(pgs(s), sql, err);
+    int rc = r ? 0 : -1;
+    PQclear(r);
+    pg_close(s);
+    return rc;
+}

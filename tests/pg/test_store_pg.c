@@ -444,6 +444,26 @@ static void catalog_schemas(void **state)
     /* Drop: the schema and its tables go. */
     catalog_town_drop(cat, "104213");
     assert_false(catalog_town_exists(cat, "104213"));
+    /* Set aside (tenant drop, an orphan of a killed registration): renamed,
+     * kept with its rows; the code is free for a new town. */
+    assert_int_equal(catalog_town_create(cat, "104213", &err), 0);
+    mine = catalog_town(cat, "104213", &err);
+    assert_int_equal(store_exec(mine, "INSERT INTO w VALUES (42)", &err), 0);
+    char kept[128];
+    assert_int_equal(catalog_town_set_aside(cat, "104213", "dropped", kept, sizeof kept, &err), 0);
+    assert_non_null(strstr(kept, "postgresql:town_104213_dropped_"));
+    assert_false(catalog_town_exists(cat, "104213"));
+    struct store_options opt = {.schema = kept + strlen("postgresql:")};
+    struct store *aside = store_open(url, &opt, &err);
+    assert_non_null(aside);
+    st = store_prepare(aside, "SELECT sum(v) FROM w", &err);
+    assert_int_equal(store_step(st, &err), STORE_ROW);
+    assert_int_equal(store_col_i64(st, 0), 42);
+    store_reset(st);
+    store_close(aside);
+    assert_int_equal(catalog_town_set_aside(cat, "104213", "dropped", kept, sizeof kept, &err), -1);
+    assert_int_equal(err.code, KD_NOT_FOUND);
+    assert_int_equal(catalog_town_create(cat, "104213", &err), 0);
     catalog_close(cat);
 }
 
