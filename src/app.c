@@ -17,7 +17,10 @@
 #include "residents/suppression.h"
 #include "seals/seals.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 static const struct store_schema *const control[] = {&tenant_schema, &user_schema,
                                                       &session_schema, &consortium_schema};
@@ -85,6 +88,13 @@ struct catalog *app_open(const struct config *cfg, struct kd_err *err)
         return NULL;
     }
     /* A postgresql:// URL in [store] store puts every database there. */
+    /* On PostgreSQL data_dir still holds the local files (demo logins,
+     * uploads, backups). */
+    if (cfg->store[0] && mkdir(cfg->data_dir, 0750) < 0 && errno != EEXIST) {
+        kd_fail(err, KD_INTERNAL, "data_dir", "cannot create %s: %s", cfg->data_dir,
+                strerror(errno));
+        return NULL;
+    }
     struct catalog *cat = catalog_open(cfg->store[0] ? cfg->store : cfg->data_dir, &app_schemas, err);
     if (!cat)
         return NULL;
