@@ -2,8 +2,9 @@
 // binary, flags and configuration, reloads with SIGHUP, keeps its hardening;
 // systemd-analyze verify finds nothing to say about it (with the unit's
 // binary path pointed at the one under test), and its exposure score stays
-// low. The server's side of Type=notify is tested in tests/unit/test_ops.c
-// (sd_notify on a real socket) and the reload in tests/api/ops.test.mjs.
+// low. The server's side of Type=notify is tested in tests/cli/notify.test.mjs
+// (the messages of a running server) and tests/unit/test_ops.c, the reload in
+// tests/api/ops.test.mjs.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
