@@ -90,6 +90,26 @@ static void errors_name_line_and_key(void **state)
     assert_int_equal(parse(&c, longv, &err), -1);
 }
 
+/* [store] store: empty (SQLite files, the default) or a PostgreSQL URL. */
+static void store_url(void **state)
+{
+    (void)state;
+    struct config c;
+    struct kd_err err;
+    config_defaults(&c);
+    assert_string_equal(c.store, "");
+    assert_int_equal(parse(&c, "[store]\nstore = postgresql://kyodo@db/kyodo?sslmode=verify-full\n",
+                           &err),
+                     0);
+    assert_string_equal(c.store, "postgresql://kyodo@db/kyodo?sslmode=verify-full");
+    assert_int_equal(parse(&c, "[store]\nstore = postgres:///kyodo?host=/run/postgresql\n", &err), 0);
+    assert_int_equal(parse(&c, "[store]\nstore = mysql://db/kyodo\n", &err), -1);
+    assert_int_equal(err.code, KD_INVALID_VALUE);
+    assert_string_equal(err.field, "store");
+    assert_int_equal(parse(&c, "[store]\nstore = /var/lib/kyodo\n", &err), -1);
+    assert_string_equal(err.field, "store");
+}
+
 static void loads_a_file(void **state)
 {
     (void)state;
@@ -115,6 +135,7 @@ int main(void)
         cmocka_unit_test(defaults_are_valid),
         cmocka_unit_test(values),
         cmocka_unit_test(errors_name_line_and_key),
+        cmocka_unit_test(store_url),
         cmocka_unit_test(loads_a_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
