@@ -158,7 +158,7 @@ static int fill(struct mig_ctx *c, const struct jmap *m, const struct bulk_versi
     put(m, o, JB_DEST_ADDR_K, r->dest_confirmed ? r->dest_address : "");
     /* 年月日不詳: no internal date; the file says 不詳. */
     put(m, o, JB_BIRTH, !r->birth[0] && r->birth_text[0] ? "0000-00-00" : r->birth);
-    const char *code;
+    const char *code = "";
     if (code_of(c, m, JB_KIND, r->kind, &code, e) < 0)
         return -1;
     put(m, o, JB_KIND, code);
