@@ -24,6 +24,12 @@
  * Waiting for a lock is bounded by the busy timeout (lock_timeout) and
  * fails as "database busy" (503).
  *
+ * Connections are pooled per schema (struct pg_pool, a process-wide registry
+ * keyed by URL and schema): a handle, which the catalog keeps per thread,
+ * holds one of its pool's connections only for a unit of work (acquire,
+ * release), so a server needs about as many connections as it has
+ * transactions at once, not threads × towns.
+ *
  * A connection that breaks is re-established at the next use outside a
  * transaction (its statements are prepared again), so a server outlives a
  * database restart or a standby's promotion.
@@ -32,12 +38,17 @@
 #include "store/pg_sql.h"
 
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { PG_BUCKETS = 256, PG_MAX_CACHED = 2048 };
+
+/* Idle connections a pool keeps, and for how long. */
+enum { PG_IDLE_MAX = 4, PG_IDLE_MS = 60000 };
 
 /* Type oids of pg_type.h that results are read by. */
 enum { OID_BOOL = 16, OID_BYTEA = 17, OID_TEXT = 25 };
@@ -77,20 +88,45 @@ struct pg_stmt {
     struct kd_err final_err;
     struct pg_blob *blobs;
     int nblobs;
+    struct pg_conn *c;    /* the connection it is prepared on (and cached in) */
 };
 
-struct pg_store {
-    struct store base;
+/* One connection to one schema, with its prepared statements. */
+struct pg_conn {
     PGconn *conn;
-    char *conninfo;
-    char schema[64];
     unsigned gen;         /* bumped at every (re)connection */
-    char begin_write[160];
     struct pg_stmt *active; /* the statement whose rows are still arriving */
     struct pg_stmt *buckets[PG_BUCKETS];
     int cached, next_name;
-    int64_t changes;
     bool inserted;        /* an INSERT ran on this connection (lastval() is defined) */
+    struct pg_conn *next; /* in the pool's idle list */
+    int64_t idle_since;   /* CLOCK_MONOTONIC ms, while idle */
+};
+
+/* The connections of the process to one schema of one database, idle ones
+ * shared by every handle (struct pg_store) opened on it. */
+struct pg_pool {
+    struct pg_pool *next; /* in the registry */
+    char *conninfo;
+    char schema[64];
+    int lock_timeout_ms;
+    int refs;             /* handles open on it */
+    pthread_mutex_t mu;   /* guards idle, nidle */
+    struct pg_conn *idle; /* most recently used first */
+    int nidle;
+};
+
+/* A handle (what the catalog keeps per thread and database): it holds a
+ * connection of its pool from its first use to the end of that unit of work
+ * (no transaction open, no statement in use), then gives it back. */
+struct pg_store {
+    struct store base;
+    struct pg_pool *pool;
+    struct pg_conn *c;    /* held, or NULL */
+    int in_use;           /* statements between prepare and reset */
+    bool keep;            /* an INSERT ran outside a transaction: c stays for store_last_id */
+    char begin_write[160];
+    int64_t changes;
     bool tx_wrote;        /* the open transaction changed something */
 };
 
@@ -131,7 +167,8 @@ static enum kd_code fail_res(struct pg_store *s, PGresult *res, struct kd_err *e
     char msg[200];
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *text = res && PQresultErrorMessage(res)[0] ? PQresultErrorMessage(res)
-                                                            : PQerrorMessage(s->conn);
+                       : s->c && s->c->conn                ? PQerrorMessage(s->c->conn)
+                                                            : "no connection";
     pq_message(text, msg, sizeof msg);
     /* Integrity violations, and a value that is not of its column's type
      * (what a STRICT table refuses in SQLite). */
@@ -140,7 +177,7 @@ static enum kd_code fail_res(struct pg_store *s, PGresult *res, struct kd_err *e
         kd_fail(err, KD_CONFLICT, NULL, "%s", msg);
         return KD_CONFLICT;
     }
-    if (!state || PQstatus(s->conn) != CONNECTION_OK || strncmp(state, "08", 2) == 0 ||
+    if (!state || !s->c || PQstatus(s->c->conn) != CONNECTION_OK || strncmp(state, "08", 2) == 0 ||
         strncmp(state, "53", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
         strcmp(state, "55P03") == 0 || strcmp(state, "40001") == 0 ||
         strcmp(state, "40P01") == 0) {
@@ -252,7 +289,7 @@ static void stream_finish(struct pg_store *s, struct pg_stmt *st, PGresult *last
 {
     PGresult *r;
     bool oom = false;
-    while ((r = PQgetResult(s->conn)) != NULL) {
+    while ((r = PQgetResult(s->c->conn)) != NULL) {
         if (PQresultStatus(r) == PGRES_SINGLE_TUPLE) {
             if (!keep || oom || !queue_push(st, r)) {
                 oom = oom || keep;
@@ -263,23 +300,23 @@ static void stream_finish(struct pg_store *s, struct pg_stmt *st, PGresult *last
         PQclear(last);
         last = r;
     }
-    s->active = NULL;
+    s->c->active = NULL;
     stmt_finish(s, st, last, oom);
 }
 
 static void drain_active(struct pg_store *s)
 {
-    if (s->active)
-        stream_finish(s, s->active, NULL, true);
+    if (s->c->active)
+        stream_finish(s, s->c->active, NULL, true);
 }
 
 /* Prepares st on the server unless this connection already has it. */
 static int stmt_ensure_prepared(struct pg_store *s, struct pg_stmt *st, struct kd_err *err)
 {
-    if (!st->cached || st->gen == s->gen)
+    if (!st->cached || st->gen == s->c->gen)
         return 0;
     drain_active(s);
-    PGresult *r = PQprepare(s->conn, st->name, st->sql.text, st->sql.nparams, st->types);
+    PGresult *r = PQprepare(s->c->conn, st->name, st->sql.text, st->sql.nparams, st->types);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         fail_res(s, r, err);
         size_t len = strlen(err->message);
@@ -288,7 +325,7 @@ static int stmt_ensure_prepared(struct pg_store *s, struct pg_stmt *st, struct k
         return -1;
     }
     PQclear(r);
-    st->gen = s->gen;
+    st->gen = s->c->gen;
     return 0;
 }
 
@@ -301,6 +338,7 @@ static struct pg_stmt *stmt_new(struct pg_store *s, const char *sql, uint64_t h,
         return NULL;
     }
     st->base.owner = &s->base;
+    st->c = s->c;
     st->hash = h;
     st->cached = cached;
     st->row = -1;
@@ -327,7 +365,7 @@ static struct pg_stmt *stmt_new(struct pg_store *s, const char *sql, uint64_t h,
     if (cached) {
         if (!(st->key = strdup(sql)))
             goto oom;
-        snprintf(st->name, sizeof st->name, "k%d", ++s->next_name);
+        snprintf(st->name, sizeof st->name, "k%d", ++s->c->next_name);
         if (stmt_ensure_prepared(s, st, err) < 0) {
             stmt_free(st);
             return NULL;
@@ -348,7 +386,7 @@ oom:
 static PGresult *run_simple(struct pg_store *s, const char *sql, struct kd_err *err)
 {
     drain_active(s);
-    PGresult *r = PQexec(s->conn, sql);
+    PGresult *r = PQexec(s->c->conn, sql);
     ExecStatusType rs = PQresultStatus(r);
     if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK || rs == PGRES_EMPTY_QUERY)
         return r;
@@ -357,31 +395,49 @@ static PGresult *run_simple(struct pg_store *s, const char *sql, struct kd_err *
     return NULL;
 }
 
-static int connect_setup(struct pg_store *s, bool create, struct kd_err *err)
+/* Connects s->c (its conn NULL) to the pool's schema: search_path, lock
+ * timeout. Its statements must be prepared again (the generation moves). */
+static int connect_setup(struct pg_store *s, struct kd_err *err)
 {
-    if (s->active) {
+    if (s->c->active) {
         /* Its connection is gone: its answer ends in an error. */
-        struct pg_stmt *st = s->active;
-        s->active = NULL;
+        struct pg_stmt *st = s->c->active;
+        s->c->active = NULL;
         st->finished = true;
         st->final = STORE_ERROR;
         kd_fail(&st->final_err, KD_UNAVAILABLE, NULL, "%s: connection lost", s->base.where);
     }
     const char *keys[] = {"dbname", "client_encoding", "application_name", NULL};
-    const char *vals[] = {s->conninfo, "UTF8", "kyodo", NULL};
-    s->conn = PQconnectdbParams(keys, vals, 1);
-    if (!s->conn)
+    const char *vals[] = {s->pool->conninfo, "UTF8", "kyodo", NULL};
+    s->c->conn = PQconnectdbParams(keys, vals, 1);
+    if (!s->c->conn)
         return kd_fail(err, KD_INTERNAL, NULL, "out of memory");
-    if (PQstatus(s->conn) != CONNECTION_OK) {
+    if (PQstatus(s->c->conn) != CONNECTION_OK) {
         char msg[200];
         return kd_fail(err, KD_UNAVAILABLE, NULL, "cannot connect to PostgreSQL for %s: %s",
-                       s->base.where, pq_message(PQerrorMessage(s->conn), msg, sizeof msg));
+                       s->base.where, pq_message(PQerrorMessage(s->c->conn), msg, sizeof msg));
     }
-    PQsetNoticeProcessor(s->conn, quiet_notices, NULL);
+    PQsetNoticeProcessor(s->c->conn, quiet_notices, NULL);
     char sql[320];
+    snprintf(sql, sizeof sql,
+             "SET search_path TO \"%s\"; SET lock_timeout = %d; SET TIME ZONE 'UTC'",
+             s->pool->schema, s->pool->lock_timeout_ms);
+    PGresult *r = run_simple(s, sql, err);
+    if (!r)
+        return -1;
+    PQclear(r);
+    s->c->gen++;
+    s->c->inserted = false;
+    return 0;
+}
+
+/* At open: creates the schema (create) or checks that it exists. */
+static int schema_check(struct pg_store *s, bool create, struct kd_err *err)
+{
+    char sql[160];
     if (create) {
-        snprintf(sql, sizeof sql, "CREATE SCHEMA \"%s\"", s->schema);
-        PGresult *r = PQexec(s->conn, sql);
+        snprintf(sql, sizeof sql, "CREATE SCHEMA \"%s\"", s->pool->schema);
+        PGresult *r = PQexec(s->c->conn, sql);
         const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
         bool exists = state && strcmp(state, "42P06") == 0;
         if (PQresultStatus(r) != PGRES_COMMAND_OK && !exists) {
@@ -390,29 +446,20 @@ static int connect_setup(struct pg_store *s, bool create, struct kd_err *err)
             return -1;
         }
         PQclear(r);
-    } else {
-        const char *param[1] = {s->schema};
-        PGresult *r = PQexecParams(s->conn, "SELECT 1 FROM pg_namespace WHERE nspname = $1", 1,
-                                   NULL, param, NULL, NULL, 0);
-        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-            fail_res(s, r, err);
-            PQclear(r);
-            return -1;
-        }
-        int found = PQntuples(r);
-        PQclear(r);
-        if (!found)
-            return kd_fail(err, KD_NOT_FOUND, NULL, "%s: no such schema", s->base.where);
+        return 0;
     }
-    snprintf(sql, sizeof sql,
-             "SET search_path TO \"%s\"; SET lock_timeout = %d; SET TIME ZONE 'UTC'",
-             s->schema, s->base.busy_timeout_ms);
-    PGresult *r = run_simple(s, sql, err);
-    if (!r)
+    const char *param[1] = {s->pool->schema};
+    PGresult *r = PQexecParams(s->c->conn, "SELECT 1 FROM pg_namespace WHERE nspname = $1", 1,
+                               NULL, param, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fail_res(s, r, err);
+        PQclear(r);
         return -1;
+    }
+    int found = PQntuples(r);
     PQclear(r);
-    s->gen++;
-    s->inserted = false;
+    if (!found)
+        return kd_fail(err, KD_NOT_FOUND, NULL, "%s: no such schema", s->base.where);
     return 0;
 }
 
@@ -420,27 +467,168 @@ static int connect_setup(struct pg_store *s, bool create, struct kd_err *err)
  * transaction, is made again. */
 static int ensure_conn(struct pg_store *s, struct kd_err *err)
 {
-    if (PQstatus(s->conn) == CONNECTION_OK)
+    if (PQstatus(s->c->conn) == CONNECTION_OK)
         return 0;
     if (s->base.tx_depth)
         return kd_fail(err, KD_UNAVAILABLE, NULL, "%s: connection lost in a transaction",
                        s->base.where);
-    PQfinish(s->conn);
-    s->conn = NULL;
-    return connect_setup(s, false, err);
+    PQfinish(s->c->conn);
+    s->c->conn = NULL;
+    return connect_setup(s, err);
 }
 
 /* After a failure that broke the connection, outside a transaction. */
 static int connect_setup_again(struct pg_store *s, struct kd_err *err)
 {
-    PQfinish(s->conn);
-    s->conn = NULL;
-    return connect_setup(s, false, err);
+    PQfinish(s->c->conn);
+    s->c->conn = NULL;
+    return connect_setup(s, err);
+}
+
+/* ---- connections and their pools ------------------------------------------ */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void conn_free(struct pg_conn *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < PG_BUCKETS; i++) {
+        for (struct pg_stmt *st = c->buckets[i], *next; st; st = next) {
+            next = st->next;
+            stmt_free(st);
+        }
+    }
+    PQfinish(c->conn);
+    free(c);
+}
+
+static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct pg_pool *registry;
+
+/* The pool of (conninfo, schema), made on first use; one more reference. */
+static struct pg_pool *pool_ref(const char *conninfo, const char *schema, int lock_timeout_ms)
+{
+    pthread_mutex_lock(&registry_mu);
+    struct pg_pool *p = registry;
+    while (p && (strcmp(p->schema, schema) != 0 || strcmp(p->conninfo, conninfo) != 0))
+        p = p->next;
+    if (!p && (p = calloc(1, sizeof *p)) != NULL) {
+        if (!(p->conninfo = strdup(conninfo))) {
+            free(p);
+            p = NULL;
+        } else {
+            snprintf(p->schema, sizeof p->schema, "%s", schema);
+            p->lock_timeout_ms = lock_timeout_ms;
+            pthread_mutex_init(&p->mu, NULL);
+            p->next = registry;
+            registry = p;
+        }
+    }
+    if (p)
+        p->refs++;
+    pthread_mutex_unlock(&registry_mu);
+    return p;
+}
+
+static void pool_unref(struct pg_pool *p)
+{
+    pthread_mutex_lock(&registry_mu);
+    bool last = --p->refs == 0;
+    if (last) {
+        struct pg_pool **at = &registry;
+        while (*at != p)
+            at = &(*at)->next;
+        *at = p->next;
+    }
+    pthread_mutex_unlock(&registry_mu);
+    if (!last)
+        return;
+    for (struct pg_conn *c = p->idle, *next; c; c = next) {
+        next = c->next;
+        conn_free(c);
+    }
+    pthread_mutex_destroy(&p->mu);
+    free(p->conninfo);
+    free(p);
+}
+
+/* Gives the handle a connection: an idle one of its pool (the most recently
+ * used, whose statements are likeliest prepared) or a new one. */
+static int acquire(struct pg_store *s, struct kd_err *err)
+{
+    s->keep = false;
+    if (s->c)
+        return 0;
+    struct pg_pool *p = s->pool;
+    pthread_mutex_lock(&p->mu);
+    struct pg_conn *c = p->idle;
+    if (c) {
+        p->idle = c->next;
+        p->nidle--;
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (c) {
+        c->next = NULL;
+        s->c = c;
+        return 0;
+    }
+    if (!(s->c = calloc(1, sizeof *s->c)))
+        return kd_fail(err, KD_INTERNAL, NULL, "out of memory");
+    if (connect_setup(s, err) < 0) {
+        conn_free(s->c);
+        s->c = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* At the end of a unit of work (no transaction, no statement in use, no
+ * insert whose id may still be asked for) the connection goes back to the
+ * pool; a broken one, or one past what the pool keeps, is closed. Idle
+ * connections unused for PG_IDLE_MS are closed too. */
+static void release(struct pg_store *s)
+{
+    struct pg_conn *c = s->c;
+    if (!c || s->in_use || s->keep || s->base.tx_depth || c->active)
+        return;
+    bool broken = PQstatus(c->conn) != CONNECTION_OK;
+    if (!broken && PQtransactionStatus(c->conn) != PQTRANS_IDLE)
+        return; /* (BEGIN ran, store.c has not counted it yet) */
+    s->c = NULL;
+    struct pg_pool *p = s->pool;
+    struct pg_conn *drop = NULL;
+    int64_t now = now_ms();
+    pthread_mutex_lock(&p->mu);
+    if (broken || p->nidle >= PG_IDLE_MAX) {
+        drop = c;
+    } else {
+        c->idle_since = now;
+        c->next = p->idle;
+        p->idle = c;
+        p->nidle++;
+        /* The oldest, last in the list, if it has been idle too long. */
+        struct pg_conn **at = &p->idle;
+        while ((*at)->next)
+            at = &(*at)->next;
+        if (*at != c && now - (*at)->idle_since > PG_IDLE_MS) {
+            drop = *at;
+            *at = NULL;
+            p->nidle--;
+        }
+    }
+    pthread_mutex_unlock(&p->mu);
+    conn_free(drop);
 }
 
 static bool in_tx(struct pg_store *s)
 {
-    PGTransactionStatusType ts = PQtransactionStatus(s->conn);
+    PGTransactionStatusType ts = PQtransactionStatus(s->c->conn);
     return ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR || ts == PQTRANS_ACTIVE;
 }
 
@@ -453,8 +641,11 @@ static void after_command(struct pg_store *s, PGresult *r)
                strncmp(cmd, "DELETE", 6) == 0 || strncmp(cmd, "MERGE", 5) == 0;
     if (dml)
         s->changes = strtoll(PQcmdTuples(r), NULL, 10);
-    if (strncmp(cmd, "INSERT", 6) == 0)
-        s->inserted = true;
+    if (strncmp(cmd, "INSERT", 6) == 0) {
+        s->c->inserted = true;
+        if (!in_tx(s))
+            s->keep = true; /* for store_last_id, on this connection */
+    }
     bool reads = strncmp(cmd, "SELECT", 6) == 0 || strncmp(cmd, "SET", 3) == 0 ||
                  strncmp(cmd, "SHOW", 4) == 0 || cmd[0] == '\0';
     if (reads)
@@ -468,20 +659,26 @@ static void after_command(struct pg_store *s, PGresult *r)
 static void pg_close(struct store *base)
 {
     struct pg_store *s = pgs(base);
-    for (int i = 0; i < PG_BUCKETS; i++) {
-        for (struct pg_stmt *st = s->buckets[i], *next; st; st = next) {
-            next = st->next;
-            stmt_free(st);
+    if (s->c) {
+        /* Statements still in use (never reset) are this connection's
+         * only: it is not shared after them. */
+        if (s->in_use) {
+            conn_free(s->c);
+            s->c = NULL;
+        } else {
+            s->keep = false;
+            release(s);
+            conn_free(s->c); /* (if release kept it: a transaction left open) */
         }
     }
-    PQfinish(s->conn);
-    free(s->conninfo);
+    pool_unref(s->pool);
     free(s->base.where);
     free(s);
 }
 
 static int pg_begin(struct store *base, bool write, struct kd_err *err);
 static int pg_end(struct store *base, bool commit, struct kd_err *err);
+static int end_tx(struct pg_store *s, bool commit, struct kd_err *err);
 
 static int pg_exec(struct store *base, const char *sql, struct kd_err *err)
 {
@@ -491,33 +688,42 @@ static int pg_exec(struct store *base, const char *sql, struct kd_err *err)
         return pg_begin(base, sql == pg_ops.begin_write_sql, err);
     if (sql == pg_ops.commit_sql || sql == pg_ops.rollback_sql)
         return pg_end(base, sql == pg_ops.commit_sql, err);
-    if (ensure_conn(s, err) < 0)
-        return -1;
     struct pg_sql t;
     if (pg_sql_translate(sql, &t, err) < 0)
         return -1;
+    if (acquire(s, err) < 0 || ensure_conn(s, err) < 0) {
+        pg_sql_free(&t);
+        release(s);
+        return -1;
+    }
     PGresult *r = run_simple(s, t.text, err);
     pg_sql_free(&t);
-    if (!r)
-        return -1;
-    after_command(s, r);
-    PQclear(r);
-    return 0;
+    if (r) {
+        after_command(s, r);
+        PQclear(r);
+    }
+    release(s);
+    return r ? 0 : -1;
 }
 
 static int pg_begin(struct store *base, bool write, struct kd_err *err)
 {
     struct pg_store *s = pgs(base);
-    if (ensure_conn(s, err) < 0)
+    if (acquire(s, err) < 0)
         return -1;
+    if (ensure_conn(s, err) < 0) {
+        release(s);
+        return -1;
+    }
     s->tx_wrote = false;
     const char *sql = write ? s->begin_write : pg_ops.begin_read_sql;
     PGresult *r = run_simple(s, sql, err);
-    if (!r && PQstatus(s->conn) != CONNECTION_OK && connect_setup_again(s, err) == 0)
+    if (!r && PQstatus(s->c->conn) != CONNECTION_OK && connect_setup_again(s, err) == 0)
         r = run_simple(s, sql, err); /* nothing had begun: once more, connected */
     if (!r) {
         if (in_tx(s))
-            PQclear(PQexec(s->conn, "ROLLBACK"));
+            PQclear(PQexec(s->c->conn, "ROLLBACK"));
+        release(s);
         return -1;
     }
     PQclear(r);
@@ -527,7 +733,19 @@ static int pg_begin(struct store *base, bool write, struct kd_err *err)
 static int pg_end(struct store *base, bool commit, struct kd_err *err)
 {
     struct pg_store *s = pgs(base);
-    if (PQstatus(s->conn) != CONNECTION_OK)
+    int rc = s->c ? end_tx(s, commit, err) : 0;
+    /* (store.c clears tx_depth after this returns: release looks at the
+     * connection's own state.) */
+    int depth = s->base.tx_depth;
+    s->base.tx_depth = 0;
+    release(s);
+    s->base.tx_depth = depth;
+    return rc;
+}
+
+static int end_tx(struct pg_store *s, bool commit, struct kd_err *err)
+{
+    if (PQstatus(s->c->conn) != CONNECTION_OK)
         return commit ? kd_fail(err, KD_UNAVAILABLE, NULL,
                                 "%s: connection lost before the commit", s->base.where)
                       : 0;
@@ -550,10 +768,14 @@ static int pg_end(struct store *base, bool commit, struct kd_err *err)
 static struct store_stmt *pg_prepare(struct store *base, const char *sql, struct kd_err *err)
 {
     struct pg_store *s = pgs(base);
-    if (ensure_conn(s, err) < 0)
+    if (acquire(s, err) < 0)
         return NULL;
+    if (ensure_conn(s, err) < 0) {
+        release(s);
+        return NULL;
+    }
     uint64_t h = fnv1a(sql);
-    struct pg_stmt **bucket = &s->buckets[h % PG_BUCKETS];
+    struct pg_stmt **bucket = &s->c->buckets[h % PG_BUCKETS];
     bool busy = false;
     for (struct pg_stmt *st = *bucket; st; st = st->next) {
         if (st->hash == h && strcmp(st->key, sql) == 0) {
@@ -561,21 +783,28 @@ static struct store_stmt *pg_prepare(struct store *base, const char *sql, struct
                 busy = true;
                 break;
             }
-            if (stmt_ensure_prepared(s, st, err) < 0)
+            if (stmt_ensure_prepared(s, st, err) < 0) {
+                release(s);
                 return NULL;
+            }
             st->in_use = true;
+            st->base.owner = &s->base;
+            s->in_use++;
             return &st->base;
         }
     }
-    bool cache = !busy && s->cached < PG_MAX_CACHED;
+    bool cache = !busy && s->c->cached < PG_MAX_CACHED;
     struct pg_stmt *st = stmt_new(s, sql, h, cache, err);
-    if (!st)
+    if (!st) {
+        release(s);
         return NULL;
+    }
     if (cache) {
         st->next = *bucket;
         *bucket = st;
-        s->cached++;
+        s->c->cached++;
     }
+    s->in_use++;
     return &st->base;
 }
 
@@ -643,14 +872,14 @@ static void pg_bind_null(struct store_stmt *st, int idx)
 static int send_stmt(struct pg_store *s, struct pg_stmt *st)
 {
     int n = st->sql.nparams;
-    int ok = st->cached ? PQsendQueryPrepared(s->conn, st->name, n, st->values, st->lengths,
+    int ok = st->cached ? PQsendQueryPrepared(s->c->conn, st->name, n, st->values, st->lengths,
                                               st->formats, 0)
-                        : PQsendQueryParams(s->conn, st->sql.text, n, st->types, st->values,
+                        : PQsendQueryParams(s->c->conn, st->sql.text, n, st->types, st->values,
                                             st->lengths, st->formats, 0);
     if (!ok)
         return -1;
-    PQsetSingleRowMode(s->conn);
-    s->active = st;
+    PQsetSingleRowMode(s->c->conn);
+    s->c->active = st;
     return 0;
 }
 
@@ -659,7 +888,7 @@ static int send_stmt(struct pg_store *s, struct pg_stmt *st)
  * changed nothing. */
 static bool may_retry(struct pg_store *s, struct pg_stmt *st)
 {
-    return PQstatus(s->conn) != CONNECTION_OK && !s->base.tx_depth &&
+    return PQstatus(s->c->conn) != CONNECTION_OK && !s->base.tx_depth &&
            strncmp(st->sql.text, "SELECT", 6) == 0;
 }
 
@@ -701,8 +930,8 @@ static enum store_step pg_step(struct store_stmt *base, struct kd_err *err)
         st->row++;
         return STORE_ROW;
     }
-    if (!st->finished && s->active == st) {
-        PGresult *r = PQgetResult(s->conn);
+    if (!st->finished && s->c->active == st) {
+        PGresult *r = PQgetResult(s->c->conn);
         if (r && PQresultStatus(r) == PGRES_SINGLE_TUPLE) {
             st->res = r;
             st->row++;
@@ -710,7 +939,7 @@ static enum store_step pg_step(struct store_stmt *base, struct kd_err *err)
         }
         if (st->row < 0 && (!r || PQresultStatus(r) == PGRES_FATAL_ERROR) && may_retry(s, st)) {
             PQclear(r);
-            s->active = NULL;
+            s->c->active = NULL;
             if (resend(s, st) == 0)
                 return pg_step(base, err);
             enum kd_code code = fail_res(s, NULL, err);
@@ -737,7 +966,7 @@ static void pg_reset(struct store_stmt *base)
     struct pg_store *s = pgs(base->owner);
     /* The rest of its answer is read and dropped (its final result still
      * counts: changes, commits). */
-    if (s->active == st)
+    if (s->c->active == st)
         stream_finish(s, st, NULL, false);
     stmt_clear_result(st);
     for (int i = 0; i < st->sql.nparams; i++)
@@ -745,6 +974,8 @@ static void pg_reset(struct store_stmt *base)
     st->in_use = false;
     if (!st->cached)
         stmt_free(st);
+    s->in_use--;
+    release(s);
 }
 
 static bool has_value(struct pg_stmt *st, int col)
@@ -853,14 +1084,18 @@ static const void *pg_col_blob(struct store_stmt *base, int col, size_t *len)
 static int64_t pg_last_id(struct store *base)
 {
     struct pg_store *s = pgs(base);
-    if (!s->inserted || PQstatus(s->conn) != CONNECTION_OK)
+    /* The connection of the insert: held (a transaction, a statement in
+     * use) or kept for this (an insert outside a transaction). */
+    if (!s->c || !s->c->inserted || PQstatus(s->c->conn) != CONNECTION_OK)
         return 0;
     drain_active(s);
-    PGresult *r = PQexec(s->conn, "SELECT lastval()");
+    PGresult *r = PQexec(s->c->conn, "SELECT lastval()");
     int64_t id = 0;
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
         id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
+    s->keep = false;
+    release(s);
     return id;
 }
 
@@ -922,10 +1157,12 @@ struct store *store_pg_open(const char *conninfo, const struct store_options *op
         kd_fail(err, KD_INTERNAL, NULL, "bad schema name for PostgreSQL");
         return NULL;
     }
+    int timeout = opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : 5000;
     struct pg_store *s = calloc(1, sizeof *s);
     char where[96];
     snprintf(where, sizeof where, "postgresql:%s", schema);
-    if (!s || !(s->base.where = strdup(where)) || !(s->conninfo = strdup(conninfo))) {
+    if (!s || !(s->base.where = strdup(where)) ||
+        !(s->pool = pool_ref(conninfo, schema, timeout))) {
         if (s) {
             free(s->base.where);
             free(s);
@@ -934,8 +1171,7 @@ struct store *store_pg_open(const char *conninfo, const struct store_options *op
         return NULL;
     }
     s->base.ops = &pg_ops;
-    snprintf(s->schema, sizeof s->schema, "%s", schema);
-    s->base.busy_timeout_ms = opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : 5000;
+    s->base.busy_timeout_ms = timeout;
     s->base.write_lock = opt->write_lock;
     s->base.commit_counter = opt->commit_counter;
     int32_t k1, k2;
@@ -943,28 +1179,43 @@ struct store *store_pg_open(const char *conninfo, const struct store_options *op
     snprintf(s->begin_write, sizeof s->begin_write,
              "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d, %d)",
              (int)k1, (int)k2);
-    if (connect_setup(s, opt->create, err) < 0) {
+    /* The server is reached, and the schema made or found, now. */
+    if (acquire(s, err) < 0 || ensure_conn(s, err) < 0 || schema_check(s, opt->create, err) < 0) {
         pg_close(&s->base);
         return NULL;
     }
+    release(s);
     return &s->base;
+}
+
+/* Runs one statement of DDL on a connection of its own to `schema`. */
+static int schema_ddl(const char *conninfo, const char *schema, const char *sql,
+                      struct kd_err *err)
+{
+    struct store_options opt = {.schema = schema, .busy_timeout_ms = 10000};
+    struct store *base = store_pg_open(conninfo, &opt, err);
+    if (!base)
+        return -1;
+    struct pg_store *s = pgs(base);
+    int rc = -1;
+    if (acquire(s, err) == 0) {
+        PGresult *r = run_simple(s, sql, err);
+        rc = r ? 0 : -1;
+        PQclear(r);
+    }
+    pg_close(base);
+    return rc;
 }
 
 int store_pg_drop_schema(const char *conninfo, const char *schema, struct kd_err *err)
 {
     if (!schema_ok(schema))
         return kd_fail(err, KD_INTERNAL, NULL, "bad schema name for PostgreSQL");
-    struct store_options opt = {.schema = schema, .busy_timeout_ms = 10000};
-    struct store *s = store_pg_open(conninfo, &opt, err);
-    if (!s)
-        return err->code == KD_NOT_FOUND ? 0 : -1;
     char sql[128];
     snprintf(sql, sizeof sql, "DROP SCHEMA \"%s\" CASCADE", schema);
-    PGresult *r = run_simple(pgs(s), sql, err);
-    int rc = r ? 0 : -1;
-    PQclear(r);
-    pg_close(s);
-    return rc;
+    if (schema_ddl(conninfo, schema, sql, err) < 0)
+        return err->code == KD_NOT_FOUND ? 0 : -1;
+    return 0;
 }
 
 int store_pg_rename_schema(const char *conninfo, const char *from, const char *to,
@@ -972,15 +1223,7 @@ int store_pg_rename_schema(const char *conninfo, const char *from, const char *t
 {
     if (!schema_ok(from) || !schema_ok(to))
         return kd_fail(err, KD_INTERNAL, NULL, "bad schema name for PostgreSQL");
-    struct store_options opt = {.schema = from, .busy_timeout_ms = 10000};
-    struct store *s = store_pg_open(conninfo, &opt, err);
-    if (!s)
-        return -1;
     char sql[192];
     snprintf(sql, sizeof sql, "ALTER SCHEMA \"%s\" RENAME TO \"%s\"", from, to);
-    PGresult *r = run_simple(pgs(s), sql, err);
-    int rc = r ? 0 : -1;
-    PQclear(r);
-    pg_close(s);
-    return rc;
+    return schema_ddl(conninfo, from, sql, err);
 }

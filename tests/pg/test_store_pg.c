@@ -294,6 +294,59 @@ static void streaming(void **state)
     store_close(s);
 }
 
+static int64_t connections(struct store *s)
+{
+    struct kd_err err;
+    struct store_stmt *st = store_prepare(
+        s,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND application_name = 'kyodo'",
+        &err);
+    assert_non_null(st);
+    assert_int_equal(store_step(st, &err), STORE_ROW);
+    int64_t n = store_col_i64(st, 0);
+    store_reset(st);
+    return n;
+}
+
+/* Handles (what the catalog keeps per thread) share their schema's pool: a
+ * handle holds a connection only from its first statement to the end of that
+ * unit of work, so eight handles used in turn need one connection, and three
+ * transactions at once three. */
+static void pooled_connections(void **state)
+{
+    (void)state;
+    struct store *h[8];
+    struct kd_err err;
+    for (int i = 0; i < 8; i++)
+        h[i] = open_schema("t_pool", i == 0);
+    int64_t c0 = connections(h[0]);
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < 8; i++)
+            assert_int_equal(connections(h[i]), c0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(store_begin_read(h[i], &err), 0);
+    assert_int_equal(connections(h[0]), c0 + 2);
+    for (int i = 0; i < 3; i++)
+        store_rollback(h[i]);
+    /* A statement's id is asked for on the connection that inserted. */
+    assert_int_equal(store_exec(h[1], "CREATE TABLE p (id INTEGER PRIMARY KEY, v TEXT)", &err), 0);
+    for (int i = 0; i < 8; i++) {
+        struct store_stmt *st = store_prepare(h[i], "INSERT INTO p (v) VALUES (?)", &err);
+        store_bind_str(st, 1, "x");
+        assert_int_equal(store_step(st, &err), STORE_DONE);
+        store_reset(st);
+        /* another handle's insert in between, outside any transaction */
+        struct store_stmt *o = store_prepare(h[(i + 1) % 8], "INSERT INTO p (v) VALUES ('y')", &err);
+        assert_int_equal(store_step(o, &err), STORE_DONE);
+        store_reset(o);
+        assert_int_equal(store_last_id(h[(i + 1) % 8]), 2 * i + 2);
+        assert_int_equal(store_last_id(h[i]), 2 * i + 1);
+    }
+    for (int i = 0; i < 8; i++)
+        store_close(h[i]);
+}
+
 struct writer {
     const char *schema;
     int result;
@@ -501,6 +554,7 @@ int main(void)
         cmocka_unit_test(statements_and_types),
         cmocka_unit_test(transactions_and_commits),
         cmocka_unit_test(streaming),
+        cmocka_unit_test(pooled_connections),
         cmocka_unit_test(write_lock_per_schema),
         cmocka_unit_test(migrations),
         cmocka_unit_test(catalog_schemas),
