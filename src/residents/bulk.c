@@ -598,7 +598,6 @@ static const char *const write_sql[W_COUNT] = {
 struct bulk_writer {
     struct store *town;
     char *request_id;
-    struct store_stmt *st[W_COUNT];
     struct buf body;
     int64_t max_atena, max_setai;
     const char *atena; /* the person being written (for the keys) */
@@ -629,11 +628,17 @@ int residents_bulk_open(struct store *town, const char *request_id, struct bulk_
         residents_bulk_free(w);
         return -1;
     }
+    /* Each statement is prepared (and so checked) once here; every use
+     * prepares it again, which finds it in the connection's cache: a
+     * statement held across uses could be evicted and freed under us, or,
+     * when two share a cache slot, be a transient one freed by its reset. */
     for (int i = 0; i < W_COUNT; i++) {
-        if (!(w->st[i] = store_prepare(town, write_sql[i], err))) {
+        struct store_stmt *st = store_prepare(town, write_sql[i], err);
+        if (!st) {
             residents_bulk_free(w);
             return -1;
         }
+        store_reset(st);
     }
     *out = w;
     return 0;
@@ -646,6 +651,12 @@ void residents_bulk_free(struct bulk_writer *w)
     free(w->request_id);
     free(w->body.p);
     free(w);
+}
+
+/* Statement i of write_sql, from the connection's cache. */
+static struct store_stmt *stmt(struct bulk_writer *w, int i, struct kd_err *err)
+{
+    return store_prepare(w->town, write_sql[i], err);
 }
 
 static int done(struct store_stmt *st, const char *what, struct kd_err *err)
@@ -674,7 +685,9 @@ static void bind_record(struct store_stmt *st, int first, const struct record *r
 static int put_key(void *p, const char *kind, const char *key, size_t n, struct kd_err *err)
 {
     struct bulk_writer *w = p;
-    struct store_stmt *st = w->st[W_KEY];
+    struct store_stmt *st = stmt(w, W_KEY, err);
+    if (!st)
+        return -1;
     store_bind_str_ref(st, 1, kind);
     store_bind_text(st, 2, key, n);
     store_bind_str_ref(st, 3, w->atena);
@@ -700,7 +713,9 @@ int residents_bulk_person(struct bulk_writer *w, const struct bulk_version *rows
 {
     const char *atena = rows[0].r.atena;
     w->atena = atena;
-    struct store_stmt *st = w->st[W_ADDRESSEE];
+    struct store_stmt *st = stmt(w, W_ADDRESSEE, err);
+    if (!st)
+        return -1;
     store_bind_str_ref(st, 1, atena);
     store_bind_str_ref(st, 2, rows[0].r.recorded_at);
     enum store_step rc = store_step(st, err);
@@ -720,7 +735,8 @@ int residents_bulk_person(struct bulk_writer *w, const struct bulk_version *rows
         bool believed = !v->superseded_at[0];
         if (make_body(w, v, believed ? prev : 0) < 0)
             return kd_fail(err, KD_INTERNAL, NULL, "out of memory");
-        st = w->st[W_IDOU];
+        if (!(st = stmt(w, W_IDOU, err)))
+            return -1;
         store_bind_str_ref(st, 1, v->kind);
         store_bind_str_ref(st, 2, v->r.valid_from);
         store_bind_str_ref(st, 3, v->idou_date_text);
@@ -733,7 +749,8 @@ int residents_bulk_person(struct bulk_writer *w, const struct bulk_version *rows
             return -1;
         int64_t id = store_last_id(w->town);
         if (believed) {
-            st = w->st[W_SUBJECT];
+            if (!(st = stmt(w, W_SUBJECT, err)))
+                return -1;
             store_bind_i64(st, 1, id);
             store_bind_str_ref(st, 2, atena);
             if (done(st, "subject", err) < 0)
@@ -741,7 +758,8 @@ int residents_bulk_person(struct bulk_writer *w, const struct bulk_version *rows
             prev = v->r.rireki;
             latest = i;
         }
-        st = w->st[W_VERSION];
+        if (!(st = stmt(w, W_VERSION, err)))
+            return -1;
         store_bind_str_ref(st, 1, atena);
         store_bind_i64(st, 2, v->r.rireki);
         store_bind_i64(st, 3, id);
@@ -751,7 +769,8 @@ int residents_bulk_person(struct bulk_writer *w, const struct bulk_version *rows
         if (done(st, "snapshot", err) < 0)
             return -1;
         if (!believed) {
-            st = w->st[W_SUPERSEDED];
+            if (!(st = stmt(w, W_SUPERSEDED, err)))
+                return -1;
             store_bind_str_ref(st, 1, atena);
             store_bind_i64(st, 2, v->r.rireki);
             store_bind_str_ref(st, 3, v->superseded_at);
@@ -766,7 +785,8 @@ int residents_bulk_person(struct bulk_writer *w, const struct bulk_version *rows
     if (latest < 0)
         return kd_fail(err, KD_INTERNAL, NULL, "%s has no believed snapshot", atena);
     const struct record *r = &rows[latest].r;
-    st = w->st[W_INDEX];
+    if (!(st = stmt(w, W_INDEX, err)))
+        return -1;
     store_bind_str_ref(st, 1, atena);
     store_bind_i64(st, 2, r->rireki);
     store_bind_str_ref(st, 3, r->setai);
