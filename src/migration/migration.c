@@ -744,6 +744,34 @@ static int write_jsonl(const struct mig_report *rep, const char *dir, struct kd_
     return 0;
 }
 
+/*
+ * A reason without the value it may quote: the summary is what the operator
+ * reads, who may move a town's data but not see it, and reasons name dates,
+ * lengths and positions of the value ("2019年2月30日はありません"). Each run of
+ * digits becomes ○ ("○年○月○日はありません"), except the 8 of UTF-8. Returns
+ * a string to free, or NULL when out of memory.
+ */
+static char *value_free(const char *reason)
+{
+    size_t n = strlen(reason);
+    char *out = malloc(n * 3 + 1), *o = out; /* "○" is 3 bytes for 1 or more digits */
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n;) {
+        bool utf8 = i >= 4 && memcmp(reason + i - 4, "UTF-", 4) == 0;
+        if (reason[i] >= '0' && reason[i] <= '9' && !utf8) {
+            while (i < n && reason[i] >= '0' && reason[i] <= '9')
+                i++;
+            memcpy(o, "○", 3);
+            o += 3;
+        } else {
+            *o++ = reason[i++];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 static int write_summary(const struct mig_ctx *c, const char *dir, struct kd_err *e)
 {
     const struct mig_report *rep = c->report;
@@ -758,10 +786,11 @@ static int write_summary(const struct mig_ctx *c, const char *dir, struct kd_err
         const char *file, *item, *value, *reason;
         int64_t line;
         mig_report_entry(rep, i, &file, &line, &item, &value, &reason);
-        char *key = NULL;
-        if (asprintf(&key, "%s\t%s\t%s", file ? file : "", item ? item : "",
-                     reason ? reason : "") < 0)
+        char *key = NULL, *plain = value_free(reason ? reason : "");
+        if (!plain || asprintf(&key, "%s\t%s\t%s", file ? file : "", item ? item : "", plain) < 0) {
+            free(plain);
             continue;
+        }
         json_t *g = json_object_get(reasons, key);
         if (g) {
             json_object_set_new(g, "count",
@@ -770,12 +799,13 @@ static int write_summary(const struct mig_ctx *c, const char *dir, struct kd_err
             g = json_object();
             json_object_set_new(g, "file", json_string(file ? file : ""));
             json_object_set_new(g, "item", json_string(item ? item : ""));
-            json_object_set_new(g, "reason", json_string(reason ? reason : ""));
+            json_object_set_new(g, "reason", json_string(plain));
             json_object_set_new(g, "count", json_integer(1));
             json_object_set_new(reasons, key, g);
             json_array_append(order, g);
         }
         free(key);
+        free(plain);
     }
     for (int i = 0; i < c->n_files; i++) {
         int64_t problems = 0;
