@@ -62,7 +62,7 @@ static bool is_word_start(char c)
 
 static bool is_word_char(char c)
 {
-    return is_word_start(c) || (c >= '0' && c <= '9') || c == '$';
+    return is_word_start(c) || (c >= '0' && c <= '9');
 }
 
 /* Cuts sql into tokens; numbers the parameters the way SQLite does. */
@@ -214,6 +214,11 @@ static void map_type(const struct tok *t, size_t i, size_t end, bool rowid, stru
     const char *ty = type_of(&t[i]);
     if (!ty)
         return;
+    /* TEXT right before a quoted name or literal: a space, or the "C" of
+     * the collation would run into it. */
+    if (word_is(&t[i], "TEXT") && i + 1 < end &&
+        (t[i + 1].kind == T_QIDENT || t[i + 1].kind == T_STRING))
+        ty = "TEXT COLLATE \"C\" ";
     pl->repl[i] = ty;
     if (rowid && word_is(&t[i], "INTEGER")) {
         size_t j = next_sig(t, i, end);
@@ -225,8 +230,22 @@ static void map_type(const struct tok *t, size_t i, size_t end, bool rowid, stru
     }
 }
 
-static void plan_create_table(const struct tok *t, size_t start, size_t end, struct plan *pl)
+/* `table` is the index of the word TABLE. */
+static void plan_create_table(const struct tok *t, size_t table, size_t end, struct plan *pl)
 {
+    /* CREATE TABLE [IF NOT EXISTS] name ( …: only a column list is planned. */
+    size_t name = next_sig(t, table, end);
+    if (name < end && word_is(&t[name], "IF")) {
+        size_t not = next_sig(t, name, end), exists = next_sig(t, not, end);
+        if (exists >= end || !word_is(&t[not], "NOT") || !word_is(&t[exists], "EXISTS"))
+            return;
+        name = next_sig(t, exists, end);
+    }
+    if (name >= end || (t[name].kind != T_WORD && t[name].kind != T_QIDENT))
+        return;
+    size_t start = next_sig(t, name, end);
+    if (start >= end || !punct_is(&t[start], '('))
+        return;
     /* Is it a rowid table? (WITHOUT ROWID after the column list.) */
     int depth = 0;
     bool opened = false, rowid = true;
@@ -250,10 +269,11 @@ static void plan_create_table(const struct tok *t, size_t start, size_t end, str
         if (!significant(k))
             continue;
         if (closed) {
-            /* Table options: STRICT, WITHOUT ROWID and their commas. */
+            /* Table options: STRICT, WITHOUT ROWID and their commas, each
+             * left as a space (so that nothing around them is glued). */
             if (word_is(k, "STRICT") || word_is(k, "WITHOUT") || word_is(k, "ROWID") ||
                 punct_is(k, ','))
-                pl->drop[i] = true;
+                pl->repl[i] = " ";
             continue;
         }
         if (punct_is(k, '(')) {
@@ -315,7 +335,7 @@ static int plan_statement(const struct tok *t, size_t start, size_t end, struct 
         if (significant(&t[i]))
             w[nw++] = i;
     if (nw >= 2 && word_is(&t[w[0]], "CREATE") && word_is(&t[w[1]], "TABLE"))
-        plan_create_table(t, start, end, pl);
+        plan_create_table(t, w[1], end, pl);
     else if (nw >= 2 && word_is(&t[w[0]], "ALTER") && word_is(&t[w[1]], "TABLE"))
         plan_alter_table(t, start, end, pl);
     if (nw >= 1 && word_is(&t[w[0]], "REPLACE"))
@@ -344,10 +364,16 @@ static int plan_statement(const struct tok *t, size_t start, size_t end, struct 
                 break;
             }
         }
-        if (at < end)
+        if (at < end) {
             pl->before[at] = "ON CONFLICT DO NOTHING ";
-        else
-            pl->before[end] = " ON CONFLICT DO NOTHING";
+        } else {
+            /* After the last significant token: not inside a trailing
+             * comment. */
+            size_t last = end;
+            while (last > w[2] && !significant(&t[last - 1]))
+                last--;
+            pl->before[last] = " ON CONFLICT DO NOTHING";
+        }
     }
     /* Function names. */
     for (size_t i = start; i < end; i++) {

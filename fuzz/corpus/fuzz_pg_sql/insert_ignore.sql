@@ -1,0 +1,1 @@
+INSERT OR IGNORE INTO k (kind, key, atena) VALUES (?, ?, ?) -- keys

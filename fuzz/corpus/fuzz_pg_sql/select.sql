@@ -1,0 +1,1 @@
+SELECT i.atena, (SELECT group_concat(atena, ' ') FROM (SELECT atena FROM s WHERE s.id = i.id ORDER BY atena) AS o) FROM t i WHERE i.a = ?1 AND (?2 = '' OR i.b > ?2) ORDER BY i.atena LIMIT ?10

@@ -1,0 +1,1 @@
+UPDATE users SET epoch = epoch + CASE WHEN coalesce(?3, 0) = 1 THEN 1 ELSE 0 END WHERE id = ?7 RETURNING locked_until
