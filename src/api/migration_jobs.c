@@ -434,7 +434,7 @@ static void log_failure(const char *what, const char *town, int64_t id, const st
     logline_begin(&l, LOG_ERROR, what);
     logline_str(&l, "tenant", town);
     logline_int(&l, "job", id);
-    logline_str(&l, "detail", e->message);
+    logline_text(&l, "detail", e->message);
     logline_end(&l);
 }
 

@@ -81,7 +81,7 @@ static void log_failure(const char *msg, const char *dir, const struct kd_err *e
     struct logline l;
     logline_begin(&l, LOG_ERROR, msg);
     logline_str(&l, "dir", dir);
-    logline_str(&l, "detail", err->message);
+    logline_text(&l, "detail", err->message);
     logline_end(&l);
 }
 
