@@ -165,8 +165,10 @@ export function checkTownWhole(db) {
       "SELECT count(*) FROM idou i WHERE i.request_id <> 'demo-synth' AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.request_id = i.request_id)",
     'invented residents without the audit entry of their making':
       "SELECT count(*) FROM (SELECT 1 FROM idou WHERE request_id = 'demo-synth' LIMIT 1) WHERE NOT EXISTS (SELECT 1 FROM audit_log WHERE action = 'residents.synthesize')",
+    // (a migrated history row — kyodo import — is a 異動 of the old system:
+    // the feed does not publish it again)
     'a 異動 without its register event':
-      'SELECT count(*) FROM idou i WHERE NOT EXISTS (SELECT 1 FROM register_events e WHERE e.idou_id = i.id)',
+      'SELECT count(*) FROM idou i WHERE i.body NOT LIKE \'{"migrated":%\' AND NOT EXISTS (SELECT 1 FROM register_events e WHERE e.idou_id = i.id)',
     'a subject without its snapshot':
       'SELECT count(*) FROM idou_subjects s WHERE NOT EXISTS (SELECT 1 FROM resident_versions v WHERE v.atena = s.atena AND v.idou_id = s.idou_id)',
     'an index row without its snapshot':
