@@ -144,6 +144,22 @@ int api_query(struct api_req *req, const struct jfield *spec, size_t n, struct j
  * (an id that cannot exist names no object). */
 int api_param_id(struct api_req *req, const char *name, int64_t *id, struct kd_err *err);
 
+/* Whether s is a number of the register (宛名番号, 世帯番号): 1 to 15 ASCII digits. */
+bool api_is_number(const char *s, size_t len);
+
+/* A list's page, from its query's ?atena=&before=&limit= (each may be
+ * absent; atena may be NULL for a list without it): atena a number of the
+ * register, before an id of what is listed (named by `what` in the error,
+ * "a certificate id"), limit from 1 to 200, default 50. */
+struct api_page {
+    const char *atena; /* NULL: everyone's */
+    int64_t before;    /* 0: from the newest */
+    int64_t limit;
+};
+int api_page_query(const struct jvalue *atena, const struct jvalue *before,
+                   const struct jvalue *limit, const char *what, struct api_page *out,
+                   struct kd_err *err);
+
 /* A path parameter copied into the arena. */
 const char *api_param_str(struct api_req *req, const char *name);
 

@@ -76,6 +76,28 @@ int api_param_id(struct api_req *req, const char *name, int64_t *id, struct kd_e
     return 0;
 }
 
+bool api_is_number(const char *s, size_t len)
+{
+    return len >= 1 && len <= 15 && text_all_digits(s, len);
+}
+
+int api_page_query(const struct jvalue *atena, const struct jvalue *before,
+                   const struct jvalue *limit, const char *what, struct api_page *out,
+                   struct kd_err *err)
+{
+    *out = (struct api_page){NULL, 0, 50};
+    if (atena && atena->present) {
+        if (!api_is_number(atena->s, atena->len))
+            return kd_fail(err, KD_INVALID_VALUE, "atena", "atena must be a 宛名番号 (digits)");
+        out->atena = atena->s;
+    }
+    if (before->present && !text_parse_i64(before->s, before->len, 1, INT64_MAX, &out->before))
+        return kd_fail(err, KD_INVALID_VALUE, "before", "before must be %s", what);
+    if (limit->present && !text_parse_i64(limit->s, limit->len, 1, 200, &out->limit))
+        return kd_fail(err, KD_INVALID_VALUE, "limit", "limit must be from 1 to 200");
+    return 0;
+}
+
 const char *api_param_str(struct api_req *req, const char *name)
 {
     size_t len;

@@ -88,11 +88,6 @@ struct issue_req {
     const char *requester_name, *purpose;
 };
 
-static bool is_number(const char *s, size_t len)
-{
-    return len >= 1 && len <= 15 && text_all_digits(s, len);
-}
-
 /* Audits a refusal for each person the request named (a household is named
  * by its number in the detail: the members are not read for a refusal). */
 static void audit_refusal(struct api_req *req, const struct issue_req *ir,
@@ -137,7 +132,7 @@ static int parse_request(struct api_req *req, struct issue_req *ir, struct kd_er
         if (ir->q.kind == CERT_JOHYO)
             return kd_fail(err, KD_INVALID_VALUE, "setai",
                            "a 除票の写し names its persons (atena), not a household");
-        if (!is_number(v[B_SETAI].s, v[B_SETAI].len))
+        if (!api_is_number(v[B_SETAI].s, v[B_SETAI].len))
             return kd_fail(err, KD_INVALID_VALUE, "setai", "setai must be a 世帯番号 (digits)");
         ir->setai = v[B_SETAI].s;
     } else {
@@ -151,7 +146,7 @@ static int parse_request(struct api_req *req, struct issue_req *ir, struct kd_er
             if (!json_is_string(e))
                 return kd_fail(err, KD_WRONG_TYPE, field, "a 宛名番号 is a string of digits");
             const char *s = json_string_value(e);
-            if (!is_number(s, json_string_length(e)))
+            if (!api_is_number(s, json_string_length(e)))
                 return kd_fail(err, KD_INVALID_VALUE, field, "a 宛名番号 is digits only");
             for (int k = 0; k < ir->natena; k++)
                 if (strcmp(ir->atena[k], s) == 0)
@@ -655,17 +650,11 @@ int certificates_api_list(struct api_req *req, struct api_out *out, struct kd_er
     struct jvalue v[3];
     if (api_query(req, list_query, 3, v, err) < 0)
         return -1;
-    const char *atena = NULL;
-    int64_t before = 0, limit = 50;
-    if (v[0].present) {
-        if (!is_number(v[0].s, v[0].len))
-            return kd_fail(err, KD_INVALID_VALUE, "atena", "atena must be a 宛名番号 (digits)");
-        atena = v[0].s;
-    }
-    if (v[1].present && !text_parse_i64(v[1].s, v[1].len, 1, INT64_MAX, &before))
-        return kd_fail(err, KD_INVALID_VALUE, "before", "before must be a certificate id");
-    if (v[2].present && !text_parse_i64(v[2].s, v[2].len, 1, 200, &limit))
-        return kd_fail(err, KD_INVALID_VALUE, "limit", "limit must be from 1 to 200");
+    struct api_page pg;
+    if (api_page_query(&v[0], &v[1], &v[2], "a certificate id", &pg, err) < 0)
+        return -1;
+    const char *atena = pg.atena;
+    int64_t before = pg.before, limit = pg.limit;
     struct list_ctx l = {api_reply(out, 200), 0, 0};
     jw_obj(l.w);
     jw_key(l.w, "items");

@@ -682,11 +682,6 @@ static void write_shikken(struct jw *w, const struct senkyo_shikken *e)
     jw_obj_end(w);
 }
 
-static bool is_atena(const char *s, size_t len)
-{
-    return len >= 1 && len <= 15 && text_all_digits(s, len);
-}
-
 struct shikken_list_ctx {
     struct api_req *req;
     struct jw *w;
@@ -720,23 +715,17 @@ int senkyo_api_shikken_list(struct api_req *req, struct api_out *out, struct kd_
     struct jvalue v[4];
     if (api_query(req, shikken_query, 4, v, err) < 0)
         return -1;
-    const char *atena = NULL;
+    struct api_page pg;
+    if (api_page_query(&v[0], &v[2], &v[3], "an entry id", &pg, err) < 0)
+        return -1;
+    const char *atena = pg.atena;
+    int64_t before = pg.before, limit = pg.limit;
     bool all = false;
-    int64_t before = 0, limit = 50;
-    if (v[0].present) {
-        if (!is_atena(v[0].s, v[0].len))
-            return kd_fail(err, KD_INVALID_VALUE, "atena", "atena must be a 宛名番号 (digits)");
-        atena = v[0].s;
-    }
     if (v[1].present) {
         if (strcmp(v[1].s, "true") != 0 && strcmp(v[1].s, "false") != 0)
             return kd_fail(err, KD_INVALID_VALUE, "all", "all must be true or false");
         all = strcmp(v[1].s, "true") == 0;
     }
-    if (v[2].present && !text_parse_i64(v[2].s, v[2].len, 1, INT64_MAX, &before))
-        return kd_fail(err, KD_INVALID_VALUE, "before", "before must be an entry id");
-    if (v[3].present && !text_parse_i64(v[3].s, v[3].len, 1, 200, &limit))
-        return kd_fail(err, KD_INVALID_VALUE, "limit", "limit must be from 1 to 200");
     struct shikken_list_ctx l = {req, api_reply(out, 200), 0, 0, 0, err};
     jw_obj(l.w);
     jw_key(l.w, "items");
@@ -779,7 +768,7 @@ enum { S_ATENA, S_BASIS, S_REASON, S_FROM, S_UNTIL, S_COUNT };
 /* Checks an entry's fields (as they will be stored). */
 static int check_entry(const struct senkyo_shikken *e, struct kd_err *err)
 {
-    if (!is_atena(e->atena, strlen(e->atena)))
+    if (!api_is_number(e->atena, strlen(e->atena)))
         return kd_fail(err, KD_INVALID_VALUE, "atena", "atena must be a 宛名番号 (digits)");
     if (!senkyo_basis_find(e->basis))
         return kd_fail(err, KD_INVALID_VALUE, "basis",

@@ -231,17 +231,11 @@ int suppression_api_list(struct api_req *req, struct api_out *out, struct kd_err
     struct jvalue v[3];
     if (api_query(req, list_query, 3, v, err) < 0)
         return -1;
-    const char *atena = NULL;
-    int64_t before = 0, limit = 50;
-    if (v[0].present) {
-        if (v[0].len == 0 || !text_all_digits(v[0].s, v[0].len))
-            return kd_fail(err, KD_INVALID_VALUE, "atena", "atena must be a 宛名番号 (digits)");
-        atena = v[0].s;
-    }
-    if (v[1].present && !text_parse_i64(v[1].s, v[1].len, 1, INT64_MAX, &before))
-        return kd_fail(err, KD_INVALID_VALUE, "before", "before must be a measure id");
-    if (v[2].present && !text_parse_i64(v[2].s, v[2].len, 1, 200, &limit))
-        return kd_fail(err, KD_INVALID_VALUE, "limit", "limit must be from 1 to 200");
+    struct api_page pg;
+    if (api_page_query(&v[0], &v[1], &v[2], "a measure id", &pg, err) < 0)
+        return -1;
+    const char *atena = pg.atena;
+    int64_t before = pg.before, limit = pg.limit;
     struct ctx c;
     if (ctx_init(req, &c, err) < 0)
         return -1;

@@ -34,11 +34,6 @@ static struct seal_actor actor(struct api_req *req, char today[DATE_ISO_LEN])
     return who;
 }
 
-static bool is_number(const char *s, size_t len)
-{
-    return len >= 1 && len <= 15 && text_all_digits(s, len);
-}
-
 /* "12.3" (mm, one decimal) from micrometres. */
 static double mm(int64_t um)
 {
@@ -234,24 +229,18 @@ int seals_api_list(struct api_req *req, struct api_out *out, struct kd_err *err)
     struct jvalue v[4];
     if (api_query(req, list_query, 4, v, err) < 0)
         return -1;
-    const char *atena = NULL;
+    struct api_page pg;
+    if (api_page_query(&v[0], &v[2], &v[3], "a registration id", &pg, err) < 0)
+        return -1;
+    const char *atena = pg.atena;
+    int64_t before = pg.before, limit = pg.limit;
     bool active_only = false;
-    int64_t before = 0, limit = 50;
-    if (v[0].present) {
-        if (!is_number(v[0].s, v[0].len))
-            return kd_fail(err, KD_INVALID_VALUE, "atena", "atena must be a 宛名番号 (digits)");
-        atena = v[0].s;
-    }
     if (v[1].present) {
         if (strcmp(v[1].s, "active") == 0)
             active_only = true;
         else if (strcmp(v[1].s, "all") != 0)
             return kd_fail(err, KD_INVALID_VALUE, "status", "status must be active or all");
     }
-    if (v[2].present && !text_parse_i64(v[2].s, v[2].len, 1, INT64_MAX, &before))
-        return kd_fail(err, KD_INVALID_VALUE, "before", "before must be a registration id");
-    if (v[3].present && !text_parse_i64(v[3].s, v[3].len, 1, 200, &limit))
-        return kd_fail(err, KD_INVALID_VALUE, "limit", "limit must be from 1 to 200");
     struct list_ctx l = {api_reply(out, 200), 0, 0};
     jw_obj(l.w);
     jw_key(l.w, "items");
@@ -347,7 +336,7 @@ int seals_api_register(struct api_req *req, struct api_out *out, struct kd_err *
     struct jvalue v[R_COUNT];
     if (api_body(req, register_spec, R_COUNT, v, err) < 0)
         return -1;
-    if (!is_number(v[R_ATENA].s, v[R_ATENA].len))
+    if (!api_is_number(v[R_ATENA].s, v[R_ATENA].len))
         return kd_fail(err, KD_INVALID_VALUE, "atena", "atena must be a 宛名番号 (digits)");
     struct seal_application app = {
         .atena = v[R_ATENA].s,
@@ -681,17 +670,11 @@ int seals_api_certificate_list(struct api_req *req, struct api_out *out, struct 
     struct jvalue v[3];
     if (api_query(req, cert_query, 3, v, err) < 0)
         return -1;
-    const char *atena = NULL;
-    int64_t before = 0, limit = 50;
-    if (v[0].present) {
-        if (!is_number(v[0].s, v[0].len))
-            return kd_fail(err, KD_INVALID_VALUE, "atena", "atena must be a 宛名番号 (digits)");
-        atena = v[0].s;
-    }
-    if (v[1].present && !text_parse_i64(v[1].s, v[1].len, 1, INT64_MAX, &before))
-        return kd_fail(err, KD_INVALID_VALUE, "before", "before must be a certificate id");
-    if (v[2].present && !text_parse_i64(v[2].s, v[2].len, 1, 200, &limit))
-        return kd_fail(err, KD_INVALID_VALUE, "limit", "limit must be from 1 to 200");
+    struct api_page pg;
+    if (api_page_query(&v[0], &v[1], &v[2], "a certificate id", &pg, err) < 0)
+        return -1;
+    const char *atena = pg.atena;
+    int64_t before = pg.before, limit = pg.limit;
     struct cert_list l = {api_reply(out, 200), 0, 0};
     jw_obj(l.w);
     jw_key(l.w, "items");
