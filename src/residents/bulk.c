@@ -515,35 +515,6 @@ int64_t residents_number_serial(const char *number)
     return v;
 }
 
-int residents_series_past(struct store *town, const char *series, int64_t serial,
-                          struct kd_err *err)
-{
-    if (serial < 0)
-        return 0;
-    struct store_stmt *st = store_prepare(town, "SELECT next FROM serials WHERE name = ?", err);
-    if (!st)
-        return -1;
-    store_bind_str(st, 1, series);
-    enum store_step rc = store_step(st, err);
-    int64_t next = rc == STORE_ROW ? store_col_i64(st, 0) : 1;
-    store_reset(st);
-    if (rc == STORE_ERROR)
-        return -1;
-    if (next > serial)
-        return 0;
-    st = store_prepare(town,
-                       "INSERT INTO serials (name, next) VALUES (?, ?)"
-                       " ON CONFLICT (name) DO UPDATE SET next = excluded.next",
-                       err);
-    if (!st)
-        return -1;
-    store_bind_str(st, 1, series);
-    store_bind_i64(st, 2, serial + 1);
-    rc = store_step(st, err);
-    store_reset(st);
-    return rc == STORE_DONE ? 0 : -1;
-}
-
 bool residents_instant_ok(const char *s)
 {
     int64_t ms;

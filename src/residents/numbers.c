@@ -10,12 +10,53 @@
  *                             or "zero" (check digit 0)
  */
 #include "residents/internal.h"
+#include "residents/bulk.h"
 
 #include "engine/ident.h"
 #include "engine/settings.h"
 
 #include <stdio.h>
 #include <string.h>
+
+/* The next serial of series (1 when none was issued yet). */
+static int serial_next(struct store *town, const char *series, int64_t *next,
+                       struct kd_err *err)
+{
+    struct store_stmt *st = store_prepare(town, "SELECT next FROM serials WHERE name = ?", err);
+    if (!st)
+        return -1;
+    store_bind_str(st, 1, series);
+    enum store_step rc = store_step(st, err);
+    *next = rc == STORE_ROW ? store_col_i64(st, 0) : 1;
+    store_reset(st);
+    return rc == STORE_ERROR ? -1 : 0;
+}
+
+static int serial_set(struct store *town, const char *series, int64_t next, struct kd_err *err)
+{
+    struct store_stmt *st = store_prepare(town,
+                                          "INSERT INTO serials (name, next) VALUES (?, ?)"
+                                          " ON CONFLICT (name) DO UPDATE SET next = excluded.next",
+                                          err);
+    if (!st)
+        return -1;
+    store_bind_str(st, 1, series);
+    store_bind_i64(st, 2, next);
+    enum store_step rc = store_step(st, err);
+    store_reset(st);
+    return rc == STORE_DONE ? 0 : -1;
+}
+
+int residents_series_past(struct store *town, const char *series, int64_t serial,
+                          struct kd_err *err)
+{
+    int64_t next;
+    if (serial < 0)
+        return 0;
+    if (serial_next(town, series, &next, err) < 0)
+        return -1;
+    return next > serial ? 0 : serial_set(town, series, serial + 1, err);
+}
 
 int numbers_next(struct store *town, const char *series, char out[16], struct arena *a,
                  struct kd_err *err)
@@ -34,14 +75,8 @@ int numbers_next(struct store *town, const char *series, char out[16], struct ar
         return kd_fail(err, KD_INVALID_VALUE, "residents.m11_remainder1",
                        "setting residents.m11_remainder1 must be skip or zero");
 
-    struct store_stmt *st = store_prepare(town, "SELECT next FROM serials WHERE name = ?", err);
-    if (!st)
-        return -1;
-    store_bind_str(st, 1, series);
-    enum store_step rc = store_step(st, err);
-    int64_t next = rc == STORE_ROW ? store_col_i64(st, 0) : 1;
-    store_reset(st);
-    if (rc == STORE_ERROR)
+    int64_t next;
+    if (serial_next(town, series, &next, err) < 0)
         return -1;
 
     int width = (int)digits - 1;
@@ -60,16 +95,5 @@ int numbers_next(struct store *town, const char *series, char out[16], struct ar
             break;
     }
     snprintf(out, 16, "%s%d", serial, cd);
-
-    st = store_prepare(town,
-                       "INSERT INTO serials (name, next) VALUES (?, ?)"
-                       " ON CONFLICT (name) DO UPDATE SET next = excluded.next",
-                       err);
-    if (!st)
-        return -1;
-    store_bind_str(st, 1, series);
-    store_bind_i64(st, 2, next);
-    rc = store_step(st, err);
-    store_reset(st);
-    return rc == STORE_DONE ? 0 : -1;
+    return serial_set(town, series, next, err);
 }
