@@ -77,8 +77,19 @@ int kd_fail(struct kd_err *err, enum kd_code code, const char *field, const char
         err->field[0] = '\0';
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    int n = vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
+    /* A message that did not fit is cut at a character boundary, not in
+     * the middle of a Japanese character (the JSON answer must be UTF-8). */
+    if (n >= (int)sizeof err->message) {
+        size_t end = sizeof err->message - 1, start = end - 1;
+        while (start > 0 && ((unsigned char)err->message[start] & 0xC0) == 0x80)
+            start--;
+        unsigned char lead = (unsigned char)err->message[start];
+        size_t need = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+        if (start + need > end)
+            err->message[start] = '\0';
+    }
     return -1;
 }
 

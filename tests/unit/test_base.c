@@ -161,6 +161,19 @@ static void err_values(void **state)
     kd_fail(&err, KD_UNKNOWN_FIELD, field, "x");
     assert_true(strlen(err.field) < KD_FIELD_MAX);
     assert_int_equal(strlen(err.field) % 3, 0);
+    /* So is a long message, whatever its first byte's offset. */
+    char many[400];
+    for (int lead = 0; lead < 3; lead++) {
+        memset(many, 0, sizeof many);
+        memset(many, 'a', (size_t)lead);
+        for (int i = 0; i < 120; i++)
+            memcpy(many + lead + 3 * i, "町", 3);
+        kd_fail(&err, KD_INVALID_VALUE, NULL, "%s", many);
+        size_t len = strlen(err.message);
+        assert_true(len < KD_MSG_MAX && len > KD_MSG_MAX - 4);
+        assert_int_equal((len - (size_t)lead) % 3, 0);
+        assert_true(text_utf8_valid(err.message, len, NULL));
+    }
 }
 
 /* ---- arena ---- */
