@@ -217,7 +217,7 @@ int cmd_demo(int argc, char **argv)
     }
     printf("\nkyodo demo — %s\n\n", url);
     static const char *const heads[] = {"町村コード", "団体名", "ユーザー", "役割"};
-    static const int cols[] = {12, 10, 10, 14};
+    static const int cols[] = {12, 10, 10, 16}; /* 住民記録責任者 is 14 columns */
     for (int c = 0; c < 4; c++)
         print_cell(heads[c], cols[c]);
     printf("パスワード\n");
