@@ -293,6 +293,8 @@ static int fill_set(struct catalog *cat, const struct backup_request *rq, const 
                     struct kd_err *err)
 {
     struct town_list towns = {0};
+    /* A pg_dump archive is not a database file: named so. */
+    const char *ext = catalog_is_pg(cat) ? "dump" : "db";
     int rc = list_towns(cat, rq, &towns, err);
     if (rc == 0 && (rq->all || rq->control)) {
         struct manifest_db *d = manifest_add(m, err);
@@ -300,7 +302,7 @@ static int fill_set(struct catalog *cat, const struct backup_request *rq, const 
             rc = -1;
         else {
             d->kind = MANIFEST_CONTROL;
-            snprintf(d->file, sizeof d->file, "control.db");
+            snprintf(d->file, sizeof d->file, "control.%s", ext);
             rc = copy_one(cat, tmp, d, NULL, broken, progress, ctx, err);
         }
     }
@@ -315,7 +317,7 @@ static int fill_set(struct catalog *cat, const struct backup_request *rq, const 
         memcpy(d->code, t->code, sizeof d->code);
         snprintf(d->name, sizeof d->name, "%s", t->name);
         d->active = t->active;
-        snprintf(d->file, sizeof d->file, "%s.db", t->code);
+        snprintf(d->file, sizeof d->file, "%s.%s", t->code, ext);
         rc = copy_one(cat, tmp, d, t->code, broken, progress, ctx, err);
         if (rc < 0 && err->code == KD_NOT_FOUND)
             kd_fail(err, KD_NOT_FOUND, "tenant", "town %s (%s) has no database to back up", t->code,
@@ -341,7 +343,7 @@ int backup_set_make(struct catalog *cat, const struct backup_request *rq, struct
         return kd_fail(err, KD_INTERNAL, "out", "cannot create a folder in %s: %s", parent,
                        strerror(errno));
     snprintf(out->kyodo_version, sizeof out->kyodo_version, "%s", KYODO_VERSION);
-    snprintf(out->engine, sizeof out->engine, "%s", backup_engine());
+    snprintf(out->engine, sizeof out->engine, "%s", backup_engine(cat));
     snprintf(out->origin, sizeof out->origin, "%s", rq->origin);
     clock_format_iso(clock_now_ms(), out->created_at);
     if (fill_set(cat, rq, tmp, out, broken, progress, ctx, err) < 0 ||
@@ -496,13 +498,13 @@ static int pick_town(const struct manifest *m, const char *dir, const char *code
     return 0;
 }
 
-static int check_engine(const struct manifest *m, struct kd_err *err)
+static int check_engine(struct catalog *cat, const struct manifest *m, struct kd_err *err)
 {
-    if (strcmp(m->engine, backup_engine()) != 0)
+    if (strcmp(m->engine, backup_engine(cat)) != 0)
         return kd_fail(err, KD_INVALID_VALUE, "engine",
                        "the backup was made with the %s engine; this deployment uses %s "
                        "(move data between engines with kyodo export and import)",
-                       m->engine, backup_engine());
+                       m->engine, backup_engine(cat));
     return 0;
 }
 
@@ -673,7 +675,7 @@ int backup_restore_town(struct catalog *cat, const struct backup_program *prog, 
     struct manifest m;
     const struct manifest_db *d = NULL;
     int rc = -1;
-    if (manifest_load(&m, res->set_dir, err) == 0 && check_engine(&m, err) == 0 &&
+    if (manifest_load(&m, res->set_dir, err) == 0 && check_engine(cat, &m, err) == 0 &&
         pick_town(&m, res->set_dir, code, file, &d, err) == 0)
         rc = restore_town_from(cat, prog, res->set_dir, d, actor, false, res, err);
     manifest_free(&m);
@@ -701,7 +703,7 @@ int backup_restore_all(struct catalog *cat, const struct backup_program *prog, c
     int rc = -1;
     const struct manifest_db *ctl = NULL;
     const struct catalog_schemas *sch = prog->schemas;
-    if (manifest_load(&m, dir, err) < 0 || check_engine(&m, err) < 0)
+    if (manifest_load(&m, dir, err) < 0 || check_engine(cat, &m, err) < 0)
         goto out;
     if (!(ctl = manifest_control(&m))) {
         kd_fail(err, KD_INVALID_VALUE, "from",

@@ -11,10 +11,16 @@
  *   SQLite (backup_sqlite.c): a self-contained SQLite database file (rollback
  *   journal mode, no -wal beside it), made with the online backup API in one
  *   step, i.e. inside one read transaction.
- *   PostgreSQL (to come): a pg_dump archive of the town's schema (or of the
- *   control schema), which pg_dump takes in one repeatable-read snapshot;
- *   backup_open() loads it into a scratch schema and backup_install()
- *   renames schemas in one transaction.
+ *   PostgreSQL (backup_pg.c): a pg_dump archive (custom format) of the
+ *   town's schema `town_<code>` (or of the control schema), which pg_dump
+ *   takes in one repeatable-read snapshot. backup_check() and backup_open()
+ *   read it without a server (pg_restore); backup_open() gives an in-memory
+ *   database of its schema_migrations and audit_log only. Restoring onto
+ *   PostgreSQL (backup_work_*, backup_install) is not built yet: those
+ *   refuse a PostgreSQL catalog.
+ *
+ *   backup_check() and backup_open() tell the engine of a file by its first
+ *   bytes ("PGDMP" starts a pg_dump archive).
  *
  * Every function may be called from any thread; each opens and closes its
  * own connections (never the catalog's per-thread ones). Failures fill err
@@ -28,8 +34,9 @@
 
 #include <stddef.h>
 
-/* The engine's name, as recorded in a backup's manifest ("sqlite"). */
-const char *backup_engine(void);
+/* The engine's name, as recorded in a backup's manifest ("sqlite",
+ * "postgresql"). */
+const char *backup_engine(struct catalog *cat);
 
 /* Writes the copy of the database `code` (a town code, or NULL for the
  * control database) to `dest`, a file that must not exist yet; it is made

@@ -29,6 +29,7 @@
 #include "store/backup.h"
 
 #include "base/clock.h"
+#include "store/backup_pg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,9 +43,9 @@
 
 enum { BUSY_MS = 10000 };
 
-const char *backup_engine(void)
+const char *backup_engine(struct catalog *cat)
 {
-    return "sqlite";
+    return catalog_is_pg(cat) ? "postgresql" : "sqlite";
 }
 
 static int db_fail(sqlite3 *db, int rc, const char *path, struct kd_err *err)
@@ -138,9 +139,9 @@ static int db_path(struct catalog *cat, const char *code, char *buf, size_t cap,
 {
     if (catalog_is_pg(cat))
         return kd_fail(err, KD_INVALID_VALUE, "store",
-                       "kyodo backup and restore copy SQLite files; a PostgreSQL store is kept by"
-                       " PostgreSQL's own means (pg_dump of a town's schema, streaming"
-                       " replication: docs/operations.md)");
+                       "kyodo restore onto a PostgreSQL store is not built yet: put a town's"
+                       " schema back from its pg_dump archive with pg_restore"
+                       " (docs/operations.md)");
     if (code) {
         catalog_town_path(cat, code, buf, cap);
         return 0;
@@ -213,6 +214,8 @@ static int copy_file_db(const char *src, const char *dest, struct kd_err *err)
 
 int backup_copy(struct catalog *cat, const char *code, const char *dest, struct kd_err *err)
 {
+    if (catalog_is_pg(cat))
+        return backup_pg_copy(cat, code, dest, err);
     char src[PATH_MAX];
     if (db_path(cat, code, src, sizeof src, err) < 0)
         return -1;
@@ -244,6 +247,8 @@ static int pragma_first(sqlite3 *db, const char *sql, const char *path, char *ou
 
 int backup_check(const char *path, struct kd_err *err)
 {
+    if (backup_pg_is_archive(path))
+        return backup_pg_check(path, err);
     struct stat sb;
     if (stat(path, &sb) != 0)
         return kd_fail(err, KD_NOT_FOUND, "file", "%s: %s", path, strerror(errno));
@@ -266,6 +271,8 @@ int backup_check(const char *path, struct kd_err *err)
 
 struct store *backup_open(const char *path, struct kd_err *err)
 {
+    if (backup_pg_is_archive(path))
+        return backup_pg_open(path, err);
     struct store_options opt = {.read_only = true, .busy_timeout_ms = BUSY_MS};
     return store_open(path, &opt, err);
 }

@@ -129,6 +129,16 @@ const char *catalog_town_path(struct catalog *cat, const char *code, char *buf, 
     return buf;
 }
 
+const char *catalog_pg_url(struct catalog *cat)
+{
+    return cat->pg;
+}
+
+const char *catalog_pg_schema(const char *code, char buf[16])
+{
+    return schema_of(code ? code : "", buf);
+}
+
 bool catalog_is_pg(struct catalog *cat)
 {
     return cat->pg != NULL;

@@ -82,6 +82,11 @@ const char *catalog_town_path(struct catalog *cat, const char *code, char *buf, 
 /* True if the databases are PostgreSQL schemas. */
 bool catalog_is_pg(struct catalog *cat);
 
+/* PostgreSQL: the libpq URL of the database (NULL for SQLite), and the
+ * schema of the database `code` (NULL: the control data) into buf. */
+const char *catalog_pg_url(struct catalog *cat);
+const char *catalog_pg_schema(const char *code, char buf[16]);
+
 /* Closes the calling thread's connections now. */
 void catalog_thread_done(struct catalog *cat);
 

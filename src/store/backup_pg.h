@@ -1,0 +1,20 @@
+/*
+ * backup_pg.h — the PostgreSQL half of backup.h (backup_pg.c), called by
+ * backup_sqlite.c's functions when the catalog is PostgreSQL or the file is a
+ * pg_dump archive. Not for other modules: they call backup.h.
+ */
+#ifndef KYODO_STORE_BACKUP_PG_H
+#define KYODO_STORE_BACKUP_PG_H
+
+#include "store/catalog.h"
+
+#include <stdbool.h>
+
+/* True if the file at path starts as a pg_dump custom-format archive. */
+bool backup_pg_is_archive(const char *path);
+
+int backup_pg_copy(struct catalog *cat, const char *code, const char *dest, struct kd_err *err);
+int backup_pg_check(const char *path, struct kd_err *err);
+struct store *backup_pg_open(const char *path, struct kd_err *err);
+
+#endif
