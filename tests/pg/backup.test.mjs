@@ -4,14 +4,15 @@
 // engine "postgresql" — `kyodo backup verify` without a server (checksums,
 // the archive's table of contents and data blocks, schema versions, the
 // audit chain) and what it refuses; kyodo restore's refusal (not built for
-// PostgreSQL yet).
+// PostgreSQL yet), and the archive put back by hand as docs/operations.md
+// says, giving the same export in every layout.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync, copyFileSync, truncateSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { Deployment, sha256File, tennyu, sleep } from '../lib/deployment.mjs';
+import { Deployment, sha256File, tennyu, sleep, exportTown } from '../lib/deployment.mjs';
 import { psql, TEST_STORE } from '../lib/harness.mjs';
 
 assert.ok(TEST_STORE, 'KYODO_TEST_STORE must name a PostgreSQL server (ctest -L api-pg starts one)');
@@ -193,4 +194,27 @@ test('kyodo restore refuses a PostgreSQL store and says what to use', () => {
   assert.equal(r.status, 2, r.stdout + r.stderr);
   assert.match(r.stderr, /restore onto a PostgreSQL store is not built yet/);
   assert.match(r.stderr, /pg_restore/);
+});
+
+test('an archive put back by hand (docs/operations.md) gives the same export and a verified chain', async () => {
+  const clerk = await d.as(A, 'residents_clerk');
+  assert.equal((await clerk.post('/api/v1/residents/idou', tennyu('前'))).status, 201);
+  const before = exportTown(d, A, join(d.dir, 'export-before'));
+  const set2 = join(d.dir, 'set2');
+  let r = d.cli(['backup', '--tenant', A, '--out', set2]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal((await clerk.post('/api/v1/residents/idou', tennyu('後'))).status, 201);
+  const otherHead = psql(store, `SELECT seq, encode(hash, 'hex') FROM town_${B}.audit_log ORDER BY seq DESC LIMIT 1`);
+  await d.stop();
+  psql(store, `ALTER SCHEMA town_${A} RENAME TO town_${A}_replaced_test`);
+  const p = spawnSync('pg_restore', [`--dbname=${store}`, '--no-owner', '--single-transaction',
+    '--exit-on-error', join(set2, `${A}.dump`)], { encoding: 'utf8' });
+  assert.equal(p.status, 0, p.stderr);
+  r = d.cli(['audit', 'verify', '--tenant', A]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const after = exportTown(d, A, join(d.dir, 'export-after'));
+  assert.ok(Object.keys(before).length >= 3);
+  assert.deepEqual(after, before);
+  assert.equal(psql(store, `SELECT seq, encode(hash, 'hex') FROM town_${B}.audit_log ORDER BY seq DESC LIMIT 1`), otherHead);
+  await d.start();
 });
