@@ -626,6 +626,24 @@ static int seal_restore(void *p, struct store *work, struct store *replaced,
     return 0;
 }
 
+/* PostgreSQL: a dropped town's schema made from its archive, migrated and
+ * sealed with the restore's entry; if either fails, the schema is set aside
+ * (as a half-made registration's) so that nothing half-restored is served. */
+static int install_pg(struct catalog *cat, const struct backup_program *prog, const char *path,
+                      struct seal_ctx *sc, struct kd_err *err)
+{
+    const char *code = sc->d->code;
+    if (backup_pg_load(cat, code, path, err) < 0)
+        return -1;
+    struct store *town = catalog_town(cat, code, err);
+    if (town && prog->migrate_town(town, err) == 0 && seal_restore(sc, town, NULL, NULL, err) == 0)
+        return 0;
+    char kept[128];
+    struct kd_err e2;
+    catalog_town_set_aside(cat, code, "orphans", kept, sizeof kept, &e2);
+    return -1;
+}
+
 /* Restores the town of entry d from the set in dir (its copy checked first,
  * unless the caller has just done so). */
 static int restore_town_from(struct catalog *cat, const struct backup_program *prog,
@@ -647,12 +665,16 @@ static int restore_town_from(struct catalog *cat, const struct backup_program *p
     bool registered = tenant_get(ctl, d->code, &t, err) == 0;
     if (!registered && err->code != KD_NOT_FOUND)
         return -1;
-    if (make_work(cat, d->code, path, prog->migrate_town, work, sizeof work, NULL, err) < 0)
-        return -1;
     struct seal_ctx sc = {actor, d, set_name, !registered, 0};
-    if (backup_install(cat, d->code, work, seal_restore, &sc, res->aside, sizeof res->aside, err) <
-        0)
+    if (catalog_is_pg(cat)) {
+        if (install_pg(cat, prog, path, &sc, err) < 0)
+            return -1;
+    } else if (make_work(cat, d->code, path, prog->migrate_town, work, sizeof work, NULL, err) <
+                   0 ||
+               backup_install(cat, d->code, work, seal_restore, &sc, res->aside, sizeof res->aside,
+                              err) < 0) {
         return -1;
+    }
     res->db = *d;
     res->entries = sc.entries;
     res->active = registered ? t.active : false;
@@ -699,6 +721,10 @@ int backup_restore_all(struct catalog *cat, const struct backup_program *prog, c
     if (file[0])
         return kd_fail(err, KD_INVALID_VALUE, "from",
                        "restore --all takes the backup's folder (or its manifest), not one file");
+    if (catalog_is_pg(cat))
+        return kd_fail(err, KD_INVALID_VALUE, "store",
+                       "kyodo restore --all onto a PostgreSQL store is not built yet: a standby "
+                       "site on PostgreSQL is a streaming replica (docs/operations.md)");
     struct manifest m;
     int rc = -1;
     const struct manifest_db *ctl = NULL;

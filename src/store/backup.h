@@ -15,9 +15,10 @@
  *   town's schema `town_<code>` (or of the control schema), which pg_dump
  *   takes in one repeatable-read snapshot. backup_check() and backup_open()
  *   read it without a server (pg_restore); backup_open() gives an in-memory
- *   database of its schema_migrations and audit_log only. Restoring onto
- *   PostgreSQL (backup_work_*, backup_install) is not built yet: those
- *   refuse a PostgreSQL catalog.
+ *   database of its schema_migrations and audit_log only. A restore onto
+ *   PostgreSQL is backup_pg_load(), for a dropped town only (no schema to
+ *   replace); backup_work_* and backup_install() refuse a PostgreSQL
+ *   catalog.
  *
  *   backup_check() and backup_open() tell the engine of a file by its first
  *   bytes ("PGDMP" starts a pg_dump archive).
@@ -90,6 +91,13 @@ typedef int (*backup_seal_fn)(void *ctx, struct store *work, struct store *repla
  * while the install runs (up to the busy timeout). */
 int backup_install(struct catalog *cat, const char *code, const char *work, backup_seal_fn seal,
                    void *ctx, char *aside, size_t cap, struct kd_err *err);
+
+/* PostgreSQL: makes the schema of the town `code`, which must have none (a
+ * dropped town), from the archive at path (a copy of that schema, checked),
+ * in one transaction (pg_restore --single-transaction): the schema appears
+ * whole or not at all. KD_CONFLICT if the town has a schema. The caller
+ * migrates it and writes the restore's audit entry. */
+int backup_pg_load(struct catalog *cat, const char *code, const char *path, struct kd_err *err);
 
 /* Takes a town's database out of the deployment, keeping it: checkpointed
  * into one file and moved to <data>/<folder>/<code>-<UTC time>.db, whose

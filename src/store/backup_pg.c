@@ -251,6 +251,7 @@ static int restore_lines(const char *path, const char *const *args, size_t nargs
     ssize_t len;
     int rc = 0;
     struct kd_err fn_err;
+    kd_err_clear(&fn_err);
     while (rc == 0 && (len = getline(&line, &cap, in)) >= 0) {
         if (len > 0 && line[len - 1] == '\n')
             line[--len] = '\0';
@@ -602,4 +603,66 @@ struct store *backup_pg_open(const char *path, struct kd_err *err)
         return NULL;
     }
     return s;
+}
+
+/* ---- putting a copy back ------------------------------------------------------------ */
+
+/* The database name of url (libpq's default: the user's name). */
+static void url_dbname(const char *url, char *out, size_t cap)
+{
+    snprintf(out, cap, "postgres");
+    PQconninfoOption *opts = PQconninfoParse(url, NULL);
+    const char *user = NULL, *db = NULL;
+    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+        if (strcmp(o->keyword, "dbname") == 0)
+            db = o->val;
+        else if (strcmp(o->keyword, "user") == 0)
+            user = o->val;
+    }
+    if (db || user)
+        snprintf(out, cap, "%s", db ? db : user);
+    PQconninfoFree(opts);
+}
+
+int backup_pg_load(struct catalog *cat, const char *code, const char *path, struct kd_err *err)
+{
+    char buf[16];
+    const char *schema = catalog_pg_schema(code, buf);
+    struct toc c = {.path = path};
+    static const char *const list[] = {"--list"};
+    if (restore_lines(path, list, 1, toc_line, &c, err) < 0)
+        return -1;
+    if (c.schemas != 1 || strcmp(c.schema, schema) != 0)
+        return kd_fail(err, KD_INVALID_VALUE, "from", "%s is a copy of the schema %s, not of %s",
+                       path, c.schemas == 1 ? c.schema : "(none)", schema);
+    if (catalog_town_exists(cat, code))
+        return kd_fail(err, KD_CONFLICT, "tenant",
+                       "town %s has a schema: on PostgreSQL kyodo restore puts back a dropped "
+                       "town only (kyodo tenant drop keeps the current one aside; "
+                       "docs/operations.md)",
+                       code);
+    char db[256], arg[300];
+    url_dbname(catalog_pg_url(cat), db, sizeof db);
+    snprintf(arg, sizeof arg, "--dbname=%s", db);
+    /* One transaction: the schema appears whole, or not at all. */
+    const char *const argv[] = {"pg_restore",
+                                "--no-password",
+                                "--no-owner",
+                                "--no-privileges",
+                                "--exit-on-error",
+                                "--single-transaction",
+                                arg,
+                                path,
+                                NULL};
+    int out = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (out < 0)
+        return kd_fail(err, KD_INTERNAL, NULL, "cannot open /dev/null: %s", strerror(errno));
+    struct tool t;
+    char what[80];
+    snprintf(what, sizeof what, "pg_restore of schema %s failed", schema);
+    int rc = tool_start(&t, argv, catalog_pg_url(cat), out, err);
+    if (rc == 0)
+        rc = tool_finish(&t, KD_UNAVAILABLE, NULL, what, err);
+    close(out);
+    return rc;
 }

@@ -139,8 +139,8 @@ static int db_path(struct catalog *cat, const char *code, char *buf, size_t cap,
 {
     if (catalog_is_pg(cat))
         return kd_fail(err, KD_INVALID_VALUE, "store",
-                       "kyodo restore onto a PostgreSQL store is not built yet: put a town's"
-                       " schema back from its pg_dump archive with pg_restore"
+                       "a PostgreSQL store has no database files to replace: kyodo restore puts"
+                       " back a dropped town's schema from its pg_dump archive"
                        " (docs/operations.md)");
     if (code) {
         catalog_town_path(cat, code, buf, cap);

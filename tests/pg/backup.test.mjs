@@ -3,9 +3,10 @@
 // per schema, one consistent instant, the manifest of the SQLite engine with
 // engine "postgresql" — `kyodo backup verify` without a server (checksums,
 // the archive's table of contents and data blocks, schema versions, the
-// audit chain) and what it refuses; kyodo restore's refusal (not built for
-// PostgreSQL yet), and the archive put back by hand as docs/operations.md
-// says, giving the same export in every layout.
+// audit chain) and what it refuses; the archive put back by hand as
+// docs/operations.md says, and backup → kyodo tenant drop → kyodo restore
+// with the server running, each giving the same export in every layout, and
+// what the restore refuses.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -189,11 +190,10 @@ test('verify finds, past the checksum, a cut archive, a file that is no archive,
   }, new RegExp(`${A}\\.dump: the audit chain does not verify for town ${A}`));
 });
 
-test('kyodo restore refuses a PostgreSQL store and says what to use', () => {
+test('kyodo restore puts back only a dropped town on PostgreSQL', () => {
   const r = d.cli(['restore', '--tenant', A, '--from', set1]);
   assert.equal(r.status, 2, r.stdout + r.stderr);
-  assert.match(r.stderr, /restore onto a PostgreSQL store is not built yet/);
-  assert.match(r.stderr, /pg_restore/);
+  assert.match(r.stderr, new RegExp(`^kyodo: tenant: town ${A} has a schema: on PostgreSQL kyodo restore puts back a dropped town only`));
 });
 
 test('an archive put back by hand (docs/operations.md) gives the same export and a verified chain', async () => {
@@ -217,4 +217,76 @@ test('an archive put back by hand (docs/operations.md) gives the same export and
   assert.deepEqual(after, before);
   assert.equal(psql(store, `SELECT seq, encode(hash, 'hex') FROM town_${B}.audit_log ORDER BY seq DESC LIMIT 1`), otherHead);
   await d.start();
+});
+
+test('backup → drop → restore with the server running: the same export, a verified chain, the other town untouched', async () => {
+  const clerk = await d.as(A, 'residents_clerk');
+  assert.equal((await clerk.post('/api/v1/residents/idou', tennyu('落'))).status, 201);
+  const set3 = join(d.dir, 'set3');
+  let r = d.cli(['backup', '--tenant', A, '--out', set3]);
+  assert.equal(r.status, 0, r.stderr);
+  const m = JSON.parse(readFileSync(join(set3, 'manifest.json'), 'utf8'));
+  const before = exportTown(d, A, join(d.dir, 'export-3-before'));
+  // A backup whose schema is newer than this kyodo's.
+  psql(store, `INSERT INTO town_${A}.schema_migrations (scope, version, applied_at) VALUES ('residents', 999, 'x')`);
+  const newer = join(d.dir, 'newer');
+  r = d.cli(['backup', '--tenant', A, '--out', newer]);
+  assert.equal(r.status, 0, r.stderr);
+  psql(store, `DELETE FROM town_${A}.schema_migrations WHERE version = 999`);
+
+  await d.stop();
+  r = d.cli(['tenant', 'disable', '--code', A]);
+  assert.equal(r.status, 0, r.stderr);
+  r = d.cli(['tenant', 'drop', '--code', A, '--confirm', A]);
+  assert.equal(r.status, 0, r.stderr);
+  r = d.cli(['restore', '--all', '--from', set1]);
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, /restore --all onto a PostgreSQL store is not built yet/);
+  await d.start();
+  const otherClerk = await d.as(B, 'residents_clerk');
+  const otherHead = psql(store, `SELECT seq, encode(hash, 'hex') FROM town_${B}.audit_log ORDER BY seq DESC LIMIT 1`);
+
+  // Refused before anything changes: another town's backup, a changed file,
+  // a newer schema.
+  r = d.cli(['restore', '--tenant', B, '--from', set3]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, new RegExp(`the backup in .*set3 is of town ${A} \\(中之条町\\), not of ${B}`));
+  const bad = join(d.dir, 'set3-bad');
+  cpSync(set3, bad, { recursive: true });
+  const f = join(bad, `${A}.dump`);
+  const b = readFileSync(f);
+  b[b.length - 10] ^= 0xff;
+  writeFileSync(f, b);
+  r = d.cli(['restore', '--tenant', A, '--from', bad]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /does not match its checksum/);
+  r = d.cli(['restore', '--tenant', A, '--from', newer]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /the backup was made by a newer kyodo: its schema residents is at version 999/);
+  assert.equal(psql(store, `SELECT count(*) FROM pg_namespace WHERE nspname = 'town_${A}'`).trim(), '0');
+
+  r = d.cli(['restore', '--tenant', A, '--from', set3]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, new RegExp(`^town ${A} 中之条町 restored from .*set3 \\(taken .*, audit entries 1\\.\\.${m.databases[0].audit.entries}\\)`, 'm'));
+  assert.match(r.stdout, /it is registered again, disabled/);
+  assert.match(d.cli(['tenant', 'list']).stdout, new RegExp(`^${A}\t中之条町\tdisabled\t`, 'm'));
+  r = d.cli(['audit', 'verify', '--tenant', A]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, new RegExp(`audit chain intact: ${m.databases[0].audit.entries + 1} entries`));
+  const [seq, action, detail] = psql(store,
+    `SELECT seq, action, detail FROM town_${A}.audit_log ORDER BY seq DESC LIMIT 1`).trim().split('|');
+  assert.equal(Number(seq), m.databases[0].audit.entries + 1);
+  assert.equal(action, 'backup.restore');
+  assert.match(detail, new RegExp(`^restored from backup set3 taken .* \\(entries 1\\.\\.${m.databases[0].audit.entries}, head \\d+:${m.databases[0].audit.head}\\); the town had no database`));
+  assert.deepEqual(exportTown(d, A, join(d.dir, 'export-3-after')), before);
+  // The other town, served all along, is as it was.
+  assert.equal(psql(store, `SELECT seq, encode(hash, 'hex') FROM town_${B}.audit_log ORDER BY seq DESC LIMIT 1`), otherHead);
+  assert.equal((await otherClerk.post('/api/v1/residents/idou', tennyu('他'))).status, 201);
+  // Staff added and the town enabled: the running server serves it and writes after the chain.
+  d.addUser(A, 'residents_clerk');
+  assert.equal(d.cli(['tenant', 'enable', '--code', A]).status, 0);
+  const back = await d.as(A, 'residents_clerk');
+  assert.equal((await back.post('/api/v1/residents/idou', tennyu('復'))).status, 201);
+  r = d.cli(['audit', 'verify', '--tenant', A]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
 });

@@ -1,5 +1,5 @@
 // The command line on a PostgreSQL store: --store URL on any command, its
-// errors, and what refuses a PostgreSQL store (kyodo restore). Runs under the
+// errors, and what kyodo restore refuses on a PostgreSQL store. Runs under the
 // api-pg label, on the cluster of KYODO_TEST_STORE.
 
 import { test, after } from 'node:test';
@@ -55,11 +55,11 @@ test('a store that is not a PostgreSQL URL, or a server not there, is a clear er
   assert.doesNotMatch(r.stderr, /password/i);
 });
 
-test('kyodo restore refuses a PostgreSQL store and says what to use', () => {
+test('kyodo restore on PostgreSQL refuses a town that has its schema, and says what to do', () => {
   let r = cli(['backup', '--tenant', '104213', '--out', join(dir, 'backup')]);
   assert.equal(r.status, 0, r.stderr);
   r = cli(['restore', '--tenant', '104213', '--from', join(dir, 'backup')]);
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /restore onto a PostgreSQL store is not built yet/);
-  assert.match(r.stderr, /pg_restore/);
+  assert.match(r.stderr, /town 104213 has a schema: on PostgreSQL kyodo restore puts back a dropped town only/);
+  assert.match(r.stderr, /kyodo tenant drop/);
 });
