@@ -6,18 +6,7 @@
 //   const bare = sealPng({ mm: 15, dpi: 300, phys: false }); // no resolution in the file
 
 import { deflateSync } from 'node:zlib';
-
-const CRC = new Uint32Array(256).map((_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(buf) {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+import { crc32 } from './crc32.mjs';
 
 function chunk(type, data) {
   const len = Buffer.alloc(4);

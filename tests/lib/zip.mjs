@@ -5,7 +5,8 @@
 //   makeZip([{ name, data, store, declaredSize }]) → Buffer
 //   readZip(buffer) → [{ name, data }] (stored and deflated entries)
 
-import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { crc32 } from './crc32.mjs';
 
 const u16 = (v) => { const b = Buffer.alloc(2); b.writeUInt16LE(v); return b; };
 const u32 = (v) => { const b = Buffer.alloc(4); b.writeUInt32LE(v >>> 0); return b; };
