@@ -469,9 +469,11 @@ static bool unhex(char *s, size_t len, size_t *out)
     return true;
 }
 
+/* A name of lower-case letters, digits and _, at most 63 bytes (PostgreSQL's
+ * limit), which also bounds the SQL copy_header writes. */
 static bool plain_name(const char *s)
 {
-    if (!*s)
+    if (!*s || strlen(s) > 63)
         return false;
     for (; *s; s++)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
@@ -495,7 +497,8 @@ static int copy_header(struct loader *l, char *line, struct kd_err *err)
     table = table ? table + 1 : line + 5;
     if (!plain_name(table))
         return kd_fail(err, KD_INVALID_VALUE, "file", "%s: unexpected table %s", l->path, table);
-    char create[2048], insert[2048];
+    /* At most 32 names of 63 bytes: 2,400 bytes for create. */
+    char create[4096], insert[512];
     int cn = snprintf(create, sizeof create, "CREATE TABLE %s (", table);
     int in = snprintf(insert, sizeof insert, "INSERT INTO %s VALUES (", table);
     *close = '\0';
@@ -572,12 +575,21 @@ static int copy_row(struct loader *l, char *line, size_t len, struct kd_err *err
     return 0;
 }
 
+/* Gives the insert of the COPY block back (a statement is in use from its
+ * prepare to its reset; the cache keeps it). */
+static void loader_end(struct loader *l)
+{
+    if (l->insert)
+        store_reset(l->insert);
+    l->insert = NULL;
+}
+
 static int load_line(void *ctx, char *line, size_t len, struct kd_err *err)
 {
     struct loader *l = ctx;
     if (l->insert) {
         if (strcmp(line, "\\.") == 0) {
-            l->insert = NULL; /* the cache keeps it */
+            loader_end(l);
             return 0;
         }
         return copy_row(l, line, len, err);
@@ -598,7 +610,8 @@ struct store *backup_pg_open(const char *path, struct kd_err *err)
                                        "--table=audit_log", "--file=-"};
     if (store_begin_write(s, err) < 0 ||
         restore_lines(path, args, sizeof args / sizeof *args, load_line, &l, err) < 0 ||
-        store_commit(s, err) < 0) {
+        (loader_end(&l), store_commit(s, err)) < 0) {
+        loader_end(&l);
         store_close(s);
         return NULL;
     }
@@ -665,4 +678,24 @@ int backup_pg_load(struct catalog *cat, const char *code, const char *path, stru
         rc = tool_finish(&t, KD_UNAVAILABLE, NULL, what, err);
     close(out);
     return rc;
+}
+
+int backup_pg_read_text(struct store *s, char *text, size_t len, struct kd_err *err)
+{
+    struct toc c = {.path = "(text)"};
+    struct loader l = {.s = s, .path = "(text)"};
+    char *p = text, *end = text + len;
+    while (p < end) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *stop = nl ? nl : end;
+        *stop = '\0';
+        size_t n = (size_t)(stop - p);
+        if (toc_line(&c, p, n, err) < 0 || load_line(&l, p, n, err) < 0) {
+            loader_end(&l);
+            return -1;
+        }
+        p = stop + 1;
+    }
+    loader_end(&l);
+    return 0;
 }

@@ -17,4 +17,10 @@ int backup_pg_copy(struct catalog *cat, const char *code, const char *dest, stru
 int backup_pg_check(const char *path, struct kd_err *err);
 struct store *backup_pg_open(const char *path, struct kd_err *err);
 
+/* For fuzz/fuzz_pg_archive.c: text (len bytes, changed in place; a NUL at
+ * text[len] is not needed) read line by line as backup_pg_check reads
+ * pg_restore --list and backup_pg_open reads pg_restore's COPY data, the
+ * rows going into s (a writable SQLite database). */
+int backup_pg_read_text(struct store *s, char *text, size_t len, struct kd_err *err);
+
 #endif
