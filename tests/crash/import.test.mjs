@@ -70,8 +70,9 @@ test('kill -9 of kyodo import at six moments: the town holds none of the set or 
       seen.none++;
       continue;
     }
-    // It had committed before the kill: then it is all there.
-    assert.equal(r.status, 0, r.stdout + r.stderr);
+    // It had committed (perhaps killed on its way out after the commit):
+    // then all of it is there, which the export below shows.
+    assert.ok(r.status === 0 || r.signal === 'SIGKILL', r.stdout + r.stderr);
     seen.all++;
     break;
   }
