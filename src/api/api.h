@@ -159,6 +159,12 @@ struct api_page {
 int api_page_query(const struct jvalue *atena, const struct jvalue *before,
                    const struct jvalue *limit, const char *what, struct api_page *out,
                    struct kd_err *err);
+/* The same for a list whose query is exactly ?atena=&before=&limit=. */
+int api_page_read(struct api_req *req, const char *what, struct api_page *out,
+                  struct kd_err *err);
+/* "next_before" of a list's answer: the last id listed when the page was
+ * full (more may be behind it), else null. */
+void api_next_before(struct jw *w, int64_t limit, int count, int64_t last);
 
 /* A path parameter copied into the arena. */
 const char *api_param_str(struct api_req *req, const char *name);

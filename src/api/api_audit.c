@@ -121,11 +121,7 @@ int api_audit_list(struct api_req *req, struct api_out *out, struct kd_err *err)
         return -1;
     jw_arr_end(c.w);
     /* A full page may have more behind it. */
-    jw_key(c.w, "next_before");
-    if (c.count == f.limit)
-        jw_int(c.w, c.last_seq);
-    else
-        jw_null(c.w);
+    api_next_before(c.w, f.limit, c.count, c.last_seq);
     jw_obj_end(c.w);
     return 0;
 }

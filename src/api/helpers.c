@@ -98,6 +98,29 @@ int api_page_query(const struct jvalue *atena, const struct jvalue *before,
     return 0;
 }
 
+int api_page_read(struct api_req *req, const char *what, struct api_page *out,
+                  struct kd_err *err)
+{
+    static const struct jfield query[] = {
+        {"atena", JT_STRING, false, 15, false, 0, 0},
+        {"before", JT_STRING, false, 19, false, 0, 0},
+        {"limit", JT_STRING, false, 3, false, 0, 0},
+    };
+    struct jvalue v[3];
+    if (api_query(req, query, 3, v, err) < 0)
+        return -1;
+    return api_page_query(&v[0], &v[1], &v[2], what, out, err);
+}
+
+void api_next_before(struct jw *w, int64_t limit, int count, int64_t last)
+{
+    jw_key(w, "next_before");
+    if (count == limit)
+        jw_int(w, last);
+    else
+        jw_null(w);
+}
+
 const char *api_param_str(struct api_req *req, const char *name)
 {
     size_t len;

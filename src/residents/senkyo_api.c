@@ -718,8 +718,6 @@ int senkyo_api_shikken_list(struct api_req *req, struct api_out *out, struct kd_
     struct api_page pg;
     if (api_page_query(&v[0], &v[2], &v[3], "an entry id", &pg, err) < 0)
         return -1;
-    const char *atena = pg.atena;
-    int64_t before = pg.before, limit = pg.limit;
     bool all = false;
     if (v[1].present) {
         if (strcmp(v[1].s, "true") != 0 && strcmp(v[1].s, "false") != 0)
@@ -730,16 +728,12 @@ int senkyo_api_shikken_list(struct api_req *req, struct api_out *out, struct kd_
     jw_obj(l.w);
     jw_key(l.w, "items");
     jw_arr(l.w);
-    if (senkyo_shikken_list(req->town, atena, all, before, (int)limit, list_one, &l, req->arena,
-                            err) < 0 ||
+    if (senkyo_shikken_list(req->town, pg.atena, all, pg.before, (int)pg.limit, list_one, &l,
+                            req->arena, err) < 0 ||
         l.audit_rc < 0)
         return -1;
     jw_arr_end(l.w);
-    jw_key(l.w, "next_before");
-    if (l.count == limit)
-        jw_int(l.w, l.last);
-    else
-        jw_null(l.w);
+    api_next_before(l.w, pg.limit, l.count, l.last);
     jw_key(l.w, "bases");
     jw_arr(l.w);
     for (int i = 0; i < senkyo_basis_count; i++) {
@@ -752,7 +746,7 @@ int senkyo_api_shikken_list(struct api_req *req, struct api_out *out, struct kd_
     jw_obj_end(l.w);
     /* An empty list read is audited too: someone looked. */
     if (l.count == 0)
-        return api_audit(req, "senkyo.shikken.read", "ok", atena, "失権 entries: none", err);
+        return api_audit(req, "senkyo.shikken.read", "ok", pg.atena, "失権 entries: none", err);
     return 0;
 }
 

@@ -220,22 +220,11 @@ static int list_one(void *p, const struct supp_measure *m)
     return 0;
 }
 
-static const struct jfield list_query[] = {
-    {"atena", JT_STRING, false, 15, false, 0, 0},
-    {"before", JT_STRING, false, 19, false, 0, 0},
-    {"limit", JT_STRING, false, 3, false, 0, 0},
-};
-
 int suppression_api_list(struct api_req *req, struct api_out *out, struct kd_err *err)
 {
-    struct jvalue v[3];
-    if (api_query(req, list_query, 3, v, err) < 0)
-        return -1;
     struct api_page pg;
-    if (api_page_query(&v[0], &v[1], &v[2], "a measure id", &pg, err) < 0)
+    if (api_page_read(req, "a measure id", &pg, err) < 0)
         return -1;
-    const char *atena = pg.atena;
-    int64_t before = pg.before, limit = pg.limit;
     struct ctx c;
     if (ctx_init(req, &c, err) < 0)
         return -1;
@@ -243,18 +232,15 @@ int suppression_api_list(struct api_req *req, struct api_out *out, struct kd_err
     jw_obj(l.w);
     jw_key(l.w, "items");
     jw_arr(l.w);
-    if (supp_measure_list(req->town, atena, before, (int)limit, list_one, &l, req->arena, err) < 0)
+    if (supp_measure_list(req->town, pg.atena, pg.before, (int)pg.limit, list_one, &l, req->arena,
+                          err) < 0)
         return -1;
     jw_arr_end(l.w);
-    jw_key(l.w, "next_before");
-    if (l.count == limit)
-        jw_int(l.w, l.last);
-    else
-        jw_null(l.w);
+    api_next_before(l.w, pg.limit, l.count, l.last);
     jw_obj_end(l.w);
     char detail[96];
     snprintf(detail, sizeof detail, "支援措置一覧: %d measures", l.count);
-    return api_audit(req, "suppression.list", "ok", atena, detail, err);
+    return api_audit(req, "suppression.list", "ok", pg.atena, detail, err);
 }
 
 int suppression_api_create(struct api_req *req, struct api_out *out, struct kd_err *err)

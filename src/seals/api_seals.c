@@ -232,8 +232,6 @@ int seals_api_list(struct api_req *req, struct api_out *out, struct kd_err *err)
     struct api_page pg;
     if (api_page_query(&v[0], &v[2], &v[3], "a registration id", &pg, err) < 0)
         return -1;
-    const char *atena = pg.atena;
-    int64_t before = pg.before, limit = pg.limit;
     bool active_only = false;
     if (v[1].present) {
         if (strcmp(v[1].s, "active") == 0)
@@ -245,19 +243,15 @@ int seals_api_list(struct api_req *req, struct api_out *out, struct kd_err *err)
     jw_obj(l.w);
     jw_key(l.w, "items");
     jw_arr(l.w);
-    if (seal_list(req->town, atena, active_only, before, (int)limit, list_one, &l, req->arena,
-                  err) < 0)
+    if (seal_list(req->town, pg.atena, active_only, pg.before, (int)pg.limit, list_one, &l,
+                  req->arena, err) < 0)
         return -1;
     jw_arr_end(l.w);
-    jw_key(l.w, "next_before");
-    if (l.count == limit)
-        jw_int(l.w, l.last);
-    else
-        jw_null(l.w);
+    api_next_before(l.w, pg.limit, l.count, l.last);
     jw_obj_end(l.w);
     char detail[96];
     snprintf(detail, sizeof detail, "印鑑登録一覧: %d entries", l.count);
-    return api_audit(req, "seal.list", "ok", atena, detail, err);
+    return api_audit(req, "seal.list", "ok", pg.atena, detail, err);
 }
 
 int seals_api_get(struct api_req *req, struct api_out *out, struct kd_err *err)
@@ -659,39 +653,24 @@ static int cert_one(void *ctx, const struct seal_certificate *c)
     return 0;
 }
 
-static const struct jfield cert_query[] = {
-    {"atena", JT_STRING, false, 15, false, 0, 0},
-    {"before", JT_STRING, false, 19, false, 0, 0},
-    {"limit", JT_STRING, false, 3, false, 0, 0},
-};
-
 int seals_api_certificate_list(struct api_req *req, struct api_out *out, struct kd_err *err)
 {
-    struct jvalue v[3];
-    if (api_query(req, cert_query, 3, v, err) < 0)
-        return -1;
     struct api_page pg;
-    if (api_page_query(&v[0], &v[1], &v[2], "a certificate id", &pg, err) < 0)
+    if (api_page_read(req, "a certificate id", &pg, err) < 0)
         return -1;
-    const char *atena = pg.atena;
-    int64_t before = pg.before, limit = pg.limit;
     struct cert_list l = {api_reply(out, 200), 0, 0};
     jw_obj(l.w);
     jw_key(l.w, "items");
     jw_arr(l.w);
-    if (seal_certificate_list(req->town, atena, before, (int)limit, cert_one, &l, req->arena,
-                              err) < 0)
+    if (seal_certificate_list(req->town, pg.atena, pg.before, (int)pg.limit, cert_one, &l,
+                              req->arena, err) < 0)
         return -1;
     jw_arr_end(l.w);
-    jw_key(l.w, "next_before");
-    if (l.count == limit)
-        jw_int(l.w, l.last);
-    else
-        jw_null(l.w);
+    api_next_before(l.w, pg.limit, l.count, l.last);
     jw_obj_end(l.w);
     char detail[96];
     snprintf(detail, sizeof detail, "印鑑登録証明書 交付履歴: %d entries", l.count);
-    return api_audit(req, "seal.certificate_history", "ok", atena, detail, err);
+    return api_audit(req, "seal.certificate_history", "ok", pg.atena, detail, err);
 }
 
 int seals_api_certificate_get(struct api_req *req, struct api_out *out, struct kd_err *err)
