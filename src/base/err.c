@@ -75,21 +75,16 @@ int kd_fail(struct kd_err *err, enum kd_code code, const char *field, const char
         kd_copy_utf8(err->field, sizeof err->field, field, strlen(field));
     else
         err->field[0] = '\0';
+    /* Formatted with room to spare, then cut at a character boundary as
+     * fields are: a long message never ends inside a Japanese character
+     * (the JSON answer must be UTF-8). */
+    char full[2 * KD_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(err->message, sizeof err->message, fmt, ap);
+    int n = vsnprintf(full, sizeof full, fmt, ap);
     va_end(ap);
-    /* A message that did not fit is cut at a character boundary, not in
-     * the middle of a Japanese character (the JSON answer must be UTF-8). */
-    if (n >= (int)sizeof err->message) {
-        size_t end = sizeof err->message - 1, start = end - 1;
-        while (start > 0 && ((unsigned char)err->message[start] & 0xC0) == 0x80)
-            start--;
-        unsigned char lead = (unsigned char)err->message[start];
-        size_t need = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-        if (start + need > end)
-            err->message[start] = '\0';
-    }
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof full ? (size_t)n : sizeof full - 1;
+    kd_copy_utf8(err->message, sizeof err->message, full, len);
     return -1;
 }
 
