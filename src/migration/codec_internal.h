@@ -201,10 +201,6 @@ struct mig_src {
 int mig_layout_parse(const char *name, const struct mig_src *src, struct mig_layout **out,
                      struct kd_err *e);
 
-/* kd_fail, but the message is cut at a UTF-8 boundary (kd_fail's vsnprintf
- * may cut a sequence in half when the message is long). */
-int mig_fail(struct kd_err *e, enum kd_code code, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 /* The length of s[0..n) cut to at most max bytes without splitting a UTF-8
  * sequence (for "%.*s" in messages). */
 int mig_cut(const char *s, size_t n, size_t max);

@@ -122,7 +122,7 @@ static char *dup_cell(struct loader *ld, const struct tsv *t, int i)
 {
     char *s = arena_strndup(&ld->l->a, t->cell[i], t->cell_len[i]);
     if (!s)
-        mig_fail(ld->e, KD_TOO_LONG, t->file, "%s:%d: the layout is too large", t->file, t->line);
+        kd_fail(ld->e, KD_TOO_LONG, t->file, "%s:%d: the layout is too large", t->file, t->line);
     return s;
 }
 
@@ -144,7 +144,7 @@ static int read_file(struct loader *ld, const char *rel, bool optional, struct t
     if (rc == 1) {
         if (optional)
             return 1;
-        return mig_fail(ld->e, KD_NOT_FOUND, rel, "layout %s: %s is missing", ld->l->pub.name, rel);
+        return kd_fail(ld->e, KD_NOT_FOUND, rel, "layout %s: %s is missing", ld->l->pub.name, rel);
     }
     return 0;
 }
@@ -173,23 +173,23 @@ static int load_head(struct loader *ld, const char *name)
         else if (cell_is(&t, 0, "source"))
             slot = &source;
         else {
-            rc = mig_fail(ld->e, KD_UNKNOWN_FIELD, "layout.tsv",
-                          "layout.tsv:%d: unknown key (name, title, version, source)", t.line);
+            rc = kd_fail(ld->e, KD_UNKNOWN_FIELD, "layout.tsv",
+                         "layout.tsv:%d: unknown key (name, title, version, source)", t.line);
             break;
         }
         if (*slot && slot != &L->name) {
-            rc = mig_fail(ld->e, KD_INVALID_VALUE, "layout.tsv", "layout.tsv:%d: key given twice",
-                          t.line);
+            rc = kd_fail(ld->e, KD_INVALID_VALUE, "layout.tsv", "layout.tsv:%d: key given twice",
+                         t.line);
             break;
         }
         if (slot == &L->name && L->name[0]) {
-            rc = mig_fail(ld->e, KD_INVALID_VALUE, "layout.tsv", "layout.tsv:%d: key given twice",
-                          t.line);
+            rc = kd_fail(ld->e, KD_INVALID_VALUE, "layout.tsv", "layout.tsv:%d: key given twice",
+                         t.line);
             break;
         }
         if (t.cell_len[1] == 0 && slot != &source) {
-            rc = mig_fail(ld->e, KD_MISSING_FIELD, "layout.tsv", "layout.tsv:%d: empty value",
-                          t.line);
+            rc = kd_fail(ld->e, KD_MISSING_FIELD, "layout.tsv", "layout.tsv:%d: empty value",
+                         t.line);
             break;
         }
         if (!(*slot = dup_cell(ld, &t, 1))) {
@@ -197,8 +197,8 @@ static int load_head(struct loader *ld, const char *name)
             break;
         }
         if (slot == &L->name && strcmp(L->name, name) != 0) {
-            rc = mig_fail(ld->e, KD_INVALID_VALUE, "layout.tsv",
-                          "layout.tsv:%d: name must be the folder's name, %s", t.line, name);
+            rc = kd_fail(ld->e, KD_INVALID_VALUE, "layout.tsv",
+                         "layout.tsv:%d: name must be the folder's name, %s", t.line, name);
             break;
         }
     }
@@ -206,12 +206,12 @@ static int load_head(struct loader *ld, const char *name)
     if (rc < 0)
         return -1;
     if (!L->name[0] || !L->title || !L->version)
-        return mig_fail(ld->e, KD_MISSING_FIELD, "layout.tsv",
-                        "layout.tsv: name, title and version are required");
+        return kd_fail(ld->e, KD_MISSING_FIELD, "layout.tsv",
+                       "layout.tsv: name, title and version are required");
     if (text_utf8_chars(L->version, strlen(L->version)) > 31 ||
         text_utf8_chars(L->title, strlen(L->title)) > 63)
-        return mig_fail(ld->e, KD_TOO_LONG, "layout.tsv",
-                        "layout.tsv: title at most 63 characters, version at most 31");
+        return kd_fail(ld->e, KD_TOO_LONG, "layout.tsv",
+                       "layout.tsv: title at most 63 characters, version at most 31");
     return 0;
 }
 
@@ -275,8 +275,8 @@ static int load_codes(struct loader *ld)
         int c = read_file(ld, "codes.tsv", true, &cx);
         free(cx.data);
         if (c == 0)
-            return mig_fail(ld->e, KD_INVALID_VALUE, "codes.tsv",
-                            "codes.tsv: there is no code_tables.tsv for its tables");
+            return kd_fail(ld->e, KD_INVALID_VALUE, "codes.tsv",
+                           "codes.tsv: there is no code_tables.tsv for its tables");
         return c < 0 ? -1 : 0;
     }
     struct tsv t;
@@ -285,30 +285,30 @@ static int load_codes(struct loader *ld)
     while (rc == 0 && (rc = tsv_next(&t, ld->e)) == 1) {
         rc = 0;
         if (!id_ok(t.cell[0], t.cell_len[0])) {
-            rc = mig_fail(ld->e, KD_INVALID_VALUE, "code_tables.tsv",
-                          "code_tables.tsv:%d: コード表ID must be 1-31 of [A-Za-z0-9_]", t.line);
+            rc = kd_fail(ld->e, KD_INVALID_VALUE, "code_tables.tsv",
+                         "code_tables.tsv:%d: コード表ID must be 1-31 of [A-Za-z0-9_]", t.line);
             break;
         }
         for (int i = 0; i < l->n_tables; i++)
             if (strlen(l->tables[i].id) == t.cell_len[0] &&
                 memcmp(l->tables[i].id, t.cell[0], t.cell_len[0]) == 0) {
-                rc = mig_fail(ld->e, KD_CONFLICT, "code_tables.tsv",
-                              "code_tables.tsv:%d: コード表ID %.*s given twice (line %d)", t.line,
-                              mig_cut(t.cell[0], t.cell_len[0], 31), t.cell[0], l->tables[i].line);
+                rc = kd_fail(ld->e, KD_CONFLICT, "code_tables.tsv",
+                             "code_tables.tsv:%d: コード表ID %.*s given twice (line %d)", t.line,
+                             mig_cut(t.cell[0], t.cell_len[0], 31), t.cell[0], l->tables[i].line);
                 break;
             }
         if (rc < 0)
             break;
         if (l->n_tables >= MAX_TABLES) {
-            rc = mig_fail(ld->e, KD_TOO_LONG, "code_tables.tsv",
-                          "code_tables.tsv:%d: more than %d tables", t.line, MAX_TABLES);
+            rc = kd_fail(ld->e, KD_TOO_LONG, "code_tables.tsv",
+                         "code_tables.tsv:%d: more than %d tables", t.line, MAX_TABLES);
             break;
         }
         if (l->n_tables == cap) {
             int ncap = cap ? cap * 2 : 16;
             struct code_table *nt = arena_alloc(&l->a, sizeof *nt * (size_t)ncap);
             if (!nt) {
-                rc = mig_fail(ld->e, KD_TOO_LONG, "code_tables.tsv", "the layout is too large");
+                rc = kd_fail(ld->e, KD_TOO_LONG, "code_tables.tsv", "the layout is too large");
                 break;
             }
             if (l->n_tables)
@@ -320,13 +320,13 @@ static int load_codes(struct loader *ld)
         memset(ct, 0, sizeof *ct);
         ct->line = t.line;
         if (parse_len(&t, 2, CODE_MAX, &ct->length) < 0) {
-            rc = mig_fail(ld->e, KD_INVALID_VALUE, "code_tables.tsv",
-                          "code_tables.tsv:%d: 桁数 must be empty or 1 to %d", t.line, CODE_MAX);
+            rc = kd_fail(ld->e, KD_INVALID_VALUE, "code_tables.tsv",
+                         "code_tables.tsv:%d: 桁数 must be empty or 1 to %d", t.line, CODE_MAX);
             break;
         }
         if (t.cell_len[1] == 0) {
-            rc = mig_fail(ld->e, KD_MISSING_FIELD, "code_tables.tsv",
-                          "code_tables.tsv:%d: コード表名 is empty", t.line);
+            rc = kd_fail(ld->e, KD_MISSING_FIELD, "code_tables.tsv",
+                         "code_tables.tsv:%d: コード表名 is empty", t.line);
             break;
         }
         if (!(ct->id = dup_cell(ld, &t, 0)) || !(ct->name = dup_cell(ld, &t, 1))) {
@@ -349,9 +349,9 @@ static int load_codes(struct loader *ld)
         rc = 0;
         struct code_table *ct = table_find(l, t.cell[0], t.cell_len[0]);
         if (!ct) {
-            rc = mig_fail(ld->e, KD_INVALID_VALUE, "codes.tsv",
-                          "codes.tsv:%d: コード表ID %.*s is not in code_tables.tsv", t.line,
-                          mig_cut(t.cell[0], t.cell_len[0], 31), t.cell[0]);
+            rc = kd_fail(ld->e, KD_INVALID_VALUE, "codes.tsv",
+                         "codes.tsv:%d: コード表ID %.*s is not in code_tables.tsv", t.line,
+                         mig_cut(t.cell[0], t.cell_len[0], 31), t.cell[0]);
             break;
         }
         size_t cl = t.cell_len[1];
@@ -359,27 +359,27 @@ static int load_codes(struct loader *ld)
         for (size_t i = 0; ok && i < cl; i++)
             ok = t.cell[1][i] > 0x20 && t.cell[1][i] < 0x7F;
         if (!ok) {
-            rc = mig_fail(ld->e, KD_INVALID_VALUE, "codes.tsv",
-                          "codes.tsv:%d: コード must be 1-%d printable ASCII characters", t.line,
-                          CODE_MAX);
+            rc = kd_fail(ld->e, KD_INVALID_VALUE, "codes.tsv",
+                         "codes.tsv:%d: コード must be 1-%d printable ASCII characters", t.line,
+                         CODE_MAX);
             break;
         }
         if (ct->length && cl != (size_t)ct->length) {
-            rc = mig_fail(ld->e, KD_INVALID_VALUE, "codes.tsv",
-                          "codes.tsv:%d: the codes of %s have %d characters", t.line, ct->id,
-                          ct->length);
+            rc = kd_fail(ld->e, KD_INVALID_VALUE, "codes.tsv",
+                         "codes.tsv:%d: the codes of %s have %d characters", t.line, ct->id,
+                         ct->length);
             break;
         }
         if (++total > MAX_CODES) {
-            rc = mig_fail(ld->e, KD_TOO_LONG, "codes.tsv", "codes.tsv:%d: more than %d codes",
-                          t.line, MAX_CODES);
+            rc = kd_fail(ld->e, KD_TOO_LONG, "codes.tsv", "codes.tsv:%d: more than %d codes",
+                         t.line, MAX_CODES);
             break;
         }
         if (ct->n == ct->cap) {
             int ncap = ct->cap ? ct->cap * 2 : 8;
             struct code_entry *nc = arena_alloc(&l->a, sizeof *nc * (size_t)ncap);
             if (!nc) {
-                rc = mig_fail(ld->e, KD_TOO_LONG, "codes.tsv", "the layout is too large");
+                rc = kd_fail(ld->e, KD_TOO_LONG, "codes.tsv", "the layout is too large");
                 break;
             }
             if (ct->n)
@@ -400,15 +400,15 @@ static int load_codes(struct loader *ld)
     for (int i = 0; i < l->n_tables; i++) {
         struct code_table *ct = &l->tables[i];
         if (ct->n == 0)
-            return mig_fail(ld->e, KD_INVALID_VALUE, "codes.tsv",
-                            "codes.tsv: code table %s (code_tables.tsv:%d) has no codes", ct->id,
-                            ct->line);
+            return kd_fail(ld->e, KD_INVALID_VALUE, "codes.tsv",
+                           "codes.tsv: code table %s (code_tables.tsv:%d) has no codes", ct->id,
+                           ct->line);
         qsort(ct->codes, (size_t)ct->n, sizeof *ct->codes, cmp_code);
         for (int k = 1; k < ct->n; k++)
             if (strcmp(ct->codes[k - 1].code, ct->codes[k].code) == 0)
-                return mig_fail(ld->e, KD_CONFLICT, "codes.tsv",
-                                "codes.tsv: code %s of table %s is given twice", ct->codes[k].code,
-                                ct->id);
+                return kd_fail(ld->e, KD_CONFLICT, "codes.tsv",
+                               "codes.tsv: code %s of table %s is given twice", ct->codes[k].code,
+                               ct->id);
     }
     return 0;
 }
@@ -479,7 +479,7 @@ static int check_digits(enum mig_check c)
     return 0;
 }
 
-#define FAIL_AT(t, ...) mig_fail(ld->e, KD_INVALID_VALUE, (t)->file, __VA_ARGS__)
+#define FAIL_AT(t, ...) kd_fail(ld->e, KD_INVALID_VALUE, (t)->file, __VA_ARGS__)
 
 static int parse_item(struct loader *ld, struct tsv *t, struct mig_item *it, int index)
 {
@@ -613,22 +613,22 @@ static int load_items(struct loader *ld, struct file_def *fd)
     char *file = arena_strndup(&ld->l->a, rel, strlen(rel));
     if (!file) {
         free(tx.data);
-        return mig_fail(ld->e, KD_TOO_LONG, rel, "the layout is too large");
+        return kd_fail(ld->e, KD_TOO_LONG, rel, "the layout is too large");
     }
     struct tsv t;
     int cap = 0, rc = tsv_open(&t, file, tx.data, tx.len, cols, 10, ld->e);
     while (rc == 0 && (rc = tsv_next(&t, ld->e)) == 1) {
         rc = 0;
         if (fd->f.n_items >= MAX_ITEMS) {
-            rc = mig_fail(ld->e, KD_TOO_LONG, file, "%s:%d: more than %d items", file, t.line,
-                          MAX_ITEMS);
+            rc = kd_fail(ld->e, KD_TOO_LONG, file, "%s:%d: more than %d items", file, t.line,
+                         MAX_ITEMS);
             break;
         }
         if (fd->f.n_items == cap) {
             int ncap = cap ? cap * 2 : 32;
             struct mig_item *ni = arena_alloc(&ld->l->a, sizeof *ni * (size_t)ncap);
             if (!ni) {
-                rc = mig_fail(ld->e, KD_TOO_LONG, file, "the layout is too large");
+                rc = kd_fail(ld->e, KD_TOO_LONG, file, "the layout is too large");
                 break;
             }
             if (fd->f.n_items)
@@ -643,13 +643,13 @@ static int load_items(struct loader *ld, struct file_def *fd)
         }
         for (int i = 0; i < fd->f.n_items; i++) {
             if (strcmp(fd->items[i].name, it->name) == 0) {
-                rc = mig_fail(ld->e, KD_CONFLICT, file, "%s:%d: 項目名 %s is also item %d", file,
-                              t.line, it->name, i + 1);
+                rc = kd_fail(ld->e, KD_CONFLICT, file, "%s:%d: 項目名 %s is also item %d", file,
+                             t.line, it->name, i + 1);
                 break;
             }
             if (it->binding[0] && strcmp(fd->items[i].binding, it->binding) == 0) {
-                rc = mig_fail(ld->e, KD_CONFLICT, file, "%s:%d: kyodo名 %s is also item %d", file,
-                              t.line, it->binding, i + 1);
+                rc = kd_fail(ld->e, KD_CONFLICT, file, "%s:%d: kyodo名 %s is also item %d", file,
+                             t.line, it->binding, i + 1);
                 break;
             }
         }
@@ -661,7 +661,7 @@ static int load_items(struct loader *ld, struct file_def *fd)
     if (rc < 0)
         return -1;
     if (fd->f.n_items == 0)
-        return mig_fail(ld->e, KD_INVALID_VALUE, file, "%s: no items", file);
+        return kd_fail(ld->e, KD_INVALID_VALUE, file, "%s: no items", file);
     fd->f.items = fd->items;
     return 0;
 }
@@ -674,10 +674,10 @@ static int resolve_items(struct loader *ld, const struct file_def *fd, const cha
     for (size_t i = 0; i < len; i++)
         count += list[i] == ',';
     if (len == 0)
-        return mig_fail(ld->e, KD_MISSING_FIELD, where, "%s:%d: no items given", where, line);
+        return kd_fail(ld->e, KD_MISSING_FIELD, where, "%s:%d: no items given", where, line);
     int *idx = arena_alloc(&ld->l->a, sizeof *idx * (size_t)count);
     if (!idx)
-        return mig_fail(ld->e, KD_TOO_LONG, where, "the layout is too large");
+        return kd_fail(ld->e, KD_TOO_LONG, where, "the layout is too large");
     const char *c = list, *end = list + len;
     for (int k = 0; k < count; k++) {
         const char *comma = memchr(c, ',', (size_t)(end - c));
@@ -688,12 +688,12 @@ static int resolve_items(struct loader *ld, const struct file_def *fd, const cha
             if (strlen(fd->items[i].name) == wl && memcmp(fd->items[i].name, c, wl) == 0)
                 idx[k] = i;
         if (idx[k] < 0)
-            return mig_fail(ld->e, KD_INVALID_VALUE, where, "%s:%d: %.*s is not an item of %s",
-                            where, line, mig_cut(c, wl, 100), c, fd->f.id);
+            return kd_fail(ld->e, KD_INVALID_VALUE, where, "%s:%d: %.*s is not an item of %s",
+                           where, line, mig_cut(c, wl, 100), c, fd->f.id);
         for (int j = 0; j < k; j++)
             if (idx[j] == idx[k])
-                return mig_fail(ld->e, KD_INVALID_VALUE, where, "%s:%d: %.*s is named twice", where,
-                                line, mig_cut(c, wl, 100), c);
+                return kd_fail(ld->e, KD_INVALID_VALUE, where, "%s:%d: %.*s is named twice", where,
+                               line, mig_cut(c, wl, 100), c);
         c = we + 1;
     }
     *out = idx;
@@ -720,49 +720,49 @@ static int load_files(struct loader *ld)
     int rc = tsv_open(&t, "files.tsv", tx.data, tx.len, cols, 5, ld->e);
     ld->files = arena_zalloc(&ld->l->a, sizeof *ld->files * MAX_FILES);
     if (!ld->files && rc == 0)
-        rc = mig_fail(ld->e, KD_INTERNAL, NULL, "out of memory");
+        rc = kd_fail(ld->e, KD_INTERNAL, NULL, "out of memory");
     while (rc == 0 && (rc = tsv_next(&t, ld->e)) == 1) {
         rc = 0;
         if (ld->n_files >= MAX_FILES) {
-            rc = mig_fail(ld->e, KD_TOO_LONG, "files.tsv", "files.tsv:%d: more than %d files",
-                          t.line, MAX_FILES);
+            rc = kd_fail(ld->e, KD_TOO_LONG, "files.tsv", "files.tsv:%d: more than %d files",
+                         t.line, MAX_FILES);
             break;
         }
         if (!id_ok(t.cell[0], t.cell_len[0])) {
-            rc = mig_fail(ld->e, KD_INVALID_VALUE, "files.tsv",
-                          "files.tsv:%d: ファイルID must be 1-31 of [A-Za-z0-9_]", t.line);
+            rc = kd_fail(ld->e, KD_INVALID_VALUE, "files.tsv",
+                         "files.tsv:%d: ファイルID must be 1-31 of [A-Za-z0-9_]", t.line);
             break;
         }
         struct file_def *dup = file_by_id(ld, t.cell[0], t.cell_len[0]);
         if (dup) {
-            rc = mig_fail(ld->e, KD_CONFLICT, "files.tsv",
-                          "files.tsv:%d: ファイルID %s is given twice (line %d)", t.line, dup->f.id,
-                          dup->line);
+            rc = kd_fail(ld->e, KD_CONFLICT, "files.tsv",
+                         "files.tsv:%d: ファイルID %s is given twice (line %d)", t.line, dup->f.id,
+                         dup->line);
             break;
         }
         if (t.cell_len[1] == 0 || text_utf8_chars(t.cell[1], t.cell_len[1]) > NAME_CHARS) {
-            rc = mig_fail(ld->e, KD_INVALID_VALUE, "files.tsv",
-                          "files.tsv:%d: ファイル名 must be 1-%d characters", t.line, NAME_CHARS);
+            rc = kd_fail(ld->e, KD_INVALID_VALUE, "files.tsv",
+                         "files.tsv:%d: ファイル名 must be 1-%d characters", t.line, NAME_CHARS);
             break;
         }
         if (!phys_ok(t.cell[2], t.cell_len[2])) {
-            rc = mig_fail(ld->e, KD_INVALID_VALUE, "files.tsv",
-                          "files.tsv:%d: 物理ファイル名 must be 1-63 of [A-Za-z0-9._-], not "
-                          "starting with '.'",
-                          t.line);
+            rc = kd_fail(ld->e, KD_INVALID_VALUE, "files.tsv",
+                         "files.tsv:%d: 物理ファイル名 must be 1-63 of [A-Za-z0-9._-], not "
+                         "starting with '.'",
+                         t.line);
             break;
         }
         for (int i = 0; i < ld->n_files && rc == 0; i++)
             if (strlen(ld->files[i].f.path) == t.cell_len[2] &&
                 strncasecmp(ld->files[i].f.path, t.cell[2], t.cell_len[2]) == 0)
-                rc = mig_fail(ld->e, KD_CONFLICT, "files.tsv",
-                              "files.tsv:%d: 物理ファイル名 %s is also line %d's", t.line,
-                              ld->files[i].f.path, ld->files[i].line);
+                rc = kd_fail(ld->e, KD_CONFLICT, "files.tsv",
+                             "files.tsv:%d: 物理ファイル名 %s is also line %d's", t.line,
+                             ld->files[i].f.path, ld->files[i].line);
         if (rc < 0)
             break;
         if (t.cell_len[3] == 0) {
-            rc = mig_fail(ld->e, KD_MISSING_FIELD, "files.tsv", "files.tsv:%d: キー項目 is empty",
-                          t.line);
+            rc = kd_fail(ld->e, KD_MISSING_FIELD, "files.tsv", "files.tsv:%d: キー項目 is empty",
+                         t.line);
             break;
         }
         struct file_def *fd = &ld->files[ld->n_files];
@@ -780,7 +780,7 @@ static int load_files(struct loader *ld)
     if (rc < 0)
         return -1;
     if (ld->n_files == 0)
-        return mig_fail(ld->e, KD_INVALID_VALUE, "files.tsv", "files.tsv: no files");
+        return kd_fail(ld->e, KD_INVALID_VALUE, "files.tsv", "files.tsv: no files");
     for (int i = 0; i < ld->n_files; i++) {
         struct file_def *fd = &ld->files[i];
         if (load_items(ld, fd) < 0)
@@ -809,11 +809,11 @@ static int load_files(struct loader *ld)
         const char *nm = names[bad];
         size_t nl = strlen(nm);
         if (text_utf8_valid(nm, nl, NULL) && !text_has_control(nm, nl, false))
-            mig_fail(ld->e, KD_INVALID_VALUE, "items", "items/%.*s: its file is not in files.tsv",
-                     mig_cut(nm, nl, 60), nm);
+            kd_fail(ld->e, KD_INVALID_VALUE, "items", "items/%.*s: its file is not in files.tsv",
+                    mig_cut(nm, nl, 60), nm);
         else
-            mig_fail(ld->e, KD_INVALID_VALUE, "items",
-                     "items/: a file whose name is not printable UTF-8 is not in files.tsv");
+            kd_fail(ld->e, KD_INVALID_VALUE, "items",
+                    "items/: a file whose name is not printable UTF-8 is not in files.tsv");
     }
     for (int i = 0; i < n; i++)
         free(names[i]);
@@ -835,18 +835,18 @@ static int load_relations(struct loader *ld)
         struct file_def *child = file_by_id(ld, t.cell[0], t.cell_len[0]);
         struct file_def *parent = file_by_id(ld, t.cell[1], t.cell_len[1]);
         if (!child || !parent) {
-            rc = mig_fail(ld->e, KD_INVALID_VALUE, "relations.tsv",
-                          "relations.tsv:%d: %s %.*s is not in files.tsv", t.line,
-                          !child ? "ファイルID" : "親ファイルID",
-                          !child ? mig_cut(t.cell[0], t.cell_len[0], 31)
-                                 : mig_cut(t.cell[1], t.cell_len[1], 31),
-                          !child ? t.cell[0] : t.cell[1]);
+            rc = kd_fail(ld->e, KD_INVALID_VALUE, "relations.tsv",
+                         "relations.tsv:%d: %s %.*s is not in files.tsv", t.line,
+                         !child ? "ファイルID" : "親ファイルID",
+                         !child ? mig_cut(t.cell[0], t.cell_len[0], 31)
+                                : mig_cut(t.cell[1], t.cell_len[1], 31),
+                         !child ? t.cell[0] : t.cell[1]);
             break;
         }
         if (child == parent) {
-            rc = mig_fail(ld->e, KD_INVALID_VALUE, "relations.tsv",
-                          "relations.tsv:%d: %s refers to itself (a parent cycle)", t.line,
-                          child->f.id);
+            rc = kd_fail(ld->e, KD_INVALID_VALUE, "relations.tsv",
+                         "relations.tsv:%d: %s refers to itself (a parent cycle)", t.line,
+                         child->f.id);
             break;
         }
         struct mig_ref r = {.parent = parent->f.id, .line = t.line};
@@ -868,16 +868,16 @@ static int load_relations(struct loader *ld)
             pitems = pk;
         }
         if (n != pn) {
-            rc = mig_fail(ld->e, KD_INVALID_VALUE, "relations.tsv",
-                          "relations.tsv:%d: %d 参照項目 but %d 親キー項目", t.line, n, pn);
+            rc = kd_fail(ld->e, KD_INVALID_VALUE, "relations.tsv",
+                         "relations.tsv:%d: %d 参照項目 but %d 親キー項目", t.line, n, pn);
             break;
         }
         for (int i = 0; i < child->n_refs; i++)
             if (strcmp(child->refs[i].parent, parent->f.id) == 0 && child->refs[i].n == n &&
                 memcmp(child->refs[i].items, items, sizeof *items * (size_t)n) == 0) {
-                rc = mig_fail(ld->e, KD_CONFLICT, "relations.tsv",
-                              "relations.tsv:%d: the same reference as line %d", t.line,
-                              child->refs[i].line);
+                rc = kd_fail(ld->e, KD_CONFLICT, "relations.tsv",
+                             "relations.tsv:%d: the same reference as line %d", t.line,
+                             child->refs[i].line);
                 break;
             }
         if (rc < 0)
@@ -889,7 +889,7 @@ static int load_relations(struct loader *ld)
             int ncap = child->refs_cap ? child->refs_cap * 2 : 4;
             struct mig_ref *nr = arena_alloc(&ld->l->a, sizeof *nr * (size_t)ncap);
             if (!nr) {
-                rc = mig_fail(ld->e, KD_TOO_LONG, "relations.tsv", "the layout is too large");
+                rc = kd_fail(ld->e, KD_TOO_LONG, "relations.tsv", "the layout is too large");
                 break;
             }
             if (child->n_refs)
@@ -915,7 +915,7 @@ static int load_relations(struct loader *ld)
             len += strlen(fd->items[fd->refs[0].items[k]].name) + 1;
         char *s = arena_alloc(&ld->l->a, len + 1);
         if (!s)
-            return mig_fail(ld->e, KD_TOO_LONG, "relations.tsv", "the layout is too large");
+            return kd_fail(ld->e, KD_TOO_LONG, "relations.tsv", "the layout is too large");
         s[0] = '\0';
         size_t w = 0;
         for (int k = 0; k < fd->refs[0].n; k++) {
@@ -940,7 +940,7 @@ static int order_files(struct loader *ld)
     bool *done = arena_zalloc(&ld->l->a, sizeof *done * (size_t)n);
     struct mig_file *out = arena_alloc(&ld->l->a, sizeof *out * (size_t)n);
     if (!done || !out)
-        return mig_fail(ld->e, KD_TOO_LONG, "files.tsv", "the layout is too large");
+        return kd_fail(ld->e, KD_TOO_LONG, "files.tsv", "the layout is too large");
     while (placed < n) {
         int pick = -1;
         for (int i = 0; i < n && pick < 0; i++) {
@@ -959,11 +959,11 @@ static int order_files(struct loader *ld)
             /* Every file left waits for another one left: a cycle. */
             for (int i = 0; i < n; i++)
                 if (!done[i] && ld->files[i].n_refs)
-                    return mig_fail(ld->e, KD_INVALID_VALUE, "relations.tsv",
-                                    "relations.tsv:%d: a parent cycle through %s and %s",
-                                    ld->files[i].refs[0].line, ld->files[i].f.id,
-                                    ld->files[i].refs[0].parent);
-            return mig_fail(ld->e, KD_INTERNAL, "relations.tsv", "relations.tsv: a parent cycle");
+                    return kd_fail(ld->e, KD_INVALID_VALUE, "relations.tsv",
+                                   "relations.tsv:%d: a parent cycle through %s and %s",
+                                   ld->files[i].refs[0].line, ld->files[i].f.id,
+                                   ld->files[i].refs[0].parent);
+            return kd_fail(ld->e, KD_INTERNAL, "relations.tsv", "relations.tsv: a parent cycle");
         }
         done[pick] = true;
         out[placed++] = ld->files[pick].f;
@@ -978,10 +978,10 @@ int mig_layout_parse(const char *name, const struct mig_src *src, struct mig_lay
 {
     *out = NULL;
     if (!mig_name_ok(name))
-        return mig_fail(e, KD_INVALID_VALUE, "layout", "a layout name is 1-31 of [a-z0-9_-]");
+        return kd_fail(e, KD_INVALID_VALUE, "layout", "a layout name is 1-31 of [a-z0-9_-]");
     struct layout_impl *l = calloc(1, sizeof *l);
     if (!l)
-        return mig_fail(e, KD_INTERNAL, NULL, "out of memory");
+        return kd_fail(e, KD_INTERNAL, NULL, "out of memory");
     arena_init(&l->a, NULL, 0, (size_t)256 << 20);
     l->pub.name = "";
     struct loader ld = {.l = l, .src = src, .e = e};
@@ -1009,7 +1009,7 @@ static int fs_read(void *ctx, const char *rel, char **data, size_t *len, struct 
     if (!f) {
         if (errno == ENOENT)
             return 1;
-        return mig_fail(e, KD_INTERNAL, rel, "%s: cannot read: %s", rel, strerror(errno));
+        return kd_fail(e, KD_INTERNAL, rel, "%s: cannot read: %s", rel, strerror(errno));
     }
     size_t cap = 8192, n = 0;
     char *buf = malloc(cap);
@@ -1032,8 +1032,8 @@ static int fs_read(void *ctx, const char *rel, char **data, size_t *len, struct 
     fclose(f);
     if (!buf || err || n == cap) {
         free(buf);
-        return mig_fail(e, err ? KD_INTERNAL : KD_TOO_LONG, rel, "%s: %s", rel,
-                        err ? "read error" : "too large");
+        return kd_fail(e, err ? KD_INTERNAL : KD_TOO_LONG, rel, "%s: %s", rel,
+                       err ? "read error" : "too large");
     }
     *data = buf;
     *len = n;
@@ -1050,7 +1050,7 @@ static int fs_list(void *ctx, char ***names, int *n, struct kd_err *e)
     DIR *d = opendir(path);
     if (!d)
         return errno == ENOENT ? 0
-                               : mig_fail(e, KD_INTERNAL, "items", "items/: %s", strerror(errno));
+                               : kd_fail(e, KD_INTERNAL, "items", "items/: %s", strerror(errno));
     int cap = 0;
     struct dirent *de;
     int rc = 0;
@@ -1058,21 +1058,21 @@ static int fs_list(void *ctx, char ***names, int *n, struct kd_err *e)
         if (de->d_name[0] == '.')
             continue;
         if (*n >= 10000) {
-            rc = mig_fail(e, KD_TOO_LONG, "items", "items/: too many files");
+            rc = kd_fail(e, KD_TOO_LONG, "items", "items/: too many files");
             break;
         }
         if (*n == cap) {
             int ncap = cap ? cap * 2 : 16;
             char **nn = realloc(*names, sizeof *nn * (size_t)ncap);
             if (!nn) {
-                rc = mig_fail(e, KD_INTERNAL, NULL, "out of memory");
+                rc = kd_fail(e, KD_INTERNAL, NULL, "out of memory");
                 break;
             }
             *names = nn;
             cap = ncap;
         }
         if (!((*names)[*n] = strdup(de->d_name))) {
-            rc = mig_fail(e, KD_INTERNAL, NULL, "out of memory");
+            rc = kd_fail(e, KD_INTERNAL, NULL, "out of memory");
             break;
         }
         (*n)++;
@@ -1085,14 +1085,14 @@ int mig_layout_load(const char *root, const char *name, struct mig_layout **out,
 {
     *out = NULL;
     if (!mig_name_ok(name))
-        return mig_fail(e, KD_INVALID_VALUE, "layout", "a layout name is 1-31 of [a-z0-9_-]");
+        return kd_fail(e, KD_INVALID_VALUE, "layout", "a layout name is 1-31 of [a-z0-9_-]");
     struct fs_ctx ctx;
     int k = snprintf(ctx.dir, sizeof ctx.dir, "%s/%s", root, name);
     if (k < 0 || (size_t)k >= sizeof ctx.dir)
-        return mig_fail(e, KD_INVALID_VALUE, "layout", "the layouts folder's path is too long");
+        return kd_fail(e, KD_INVALID_VALUE, "layout", "the layouts folder's path is too long");
     struct stat st;
     if (stat(ctx.dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return mig_fail(e, KD_NOT_FOUND, "layout", "there is no layout %s", name);
+        return kd_fail(e, KD_NOT_FOUND, "layout", "there is no layout %s", name);
     struct mig_src src = {.read = fs_read, .list_items = fs_list, .ctx = &ctx};
     if (mig_layout_parse(name, &src, out, e) < 0) {
         size_t m = strlen(e->message);

@@ -83,8 +83,8 @@ static int choose(struct parse_ctx *c, const char *key, const char *value, const
             break;
         w += (size_t)k;
     }
-    return mig_fail(c->e, KD_INVALID_VALUE, key, "%s:%d: %s must be one of %s", c->file, c->line,
-                    key, words);
+    return kd_fail(c->e, KD_INVALID_VALUE, key, "%s:%d: %s must be one of %s", c->file, c->line,
+                   key, words);
 }
 
 static const struct choice yesno[] = {{"yes", 1}, {"no", 0}, {"true", 1}, {"false", 0}};
@@ -107,14 +107,14 @@ static int on_entry(void *user, const char *section, const char *name, const cha
     int rc = 0, v = 0;
     size_t vl = strlen(value);
     if (strcmp(section, "profile") != 0) {
-        rc = mig_fail(c->e, KD_UNKNOWN_FIELD, name, "%s:%d: keys belong in [profile]", c->file,
-                      c->line);
+        rc = kd_fail(c->e, KD_UNKNOWN_FIELD, name, "%s:%d: keys belong in [profile]", c->file,
+                     c->line);
     } else if (text_has_control(value, vl, false) || !text_utf8_valid(value, vl, NULL)) {
-        rc = mig_fail(c->e, KD_INVALID_VALUE, name, "%s:%d: %s is not printable UTF-8", c->file,
-                      c->line, name);
+        rc = kd_fail(c->e, KD_INVALID_VALUE, name, "%s:%d: %s is not printable UTF-8", c->file,
+                     c->line, name);
     } else if (strcmp(name, "title") == 0) {
         if (vl >= sizeof p->title)
-            rc = mig_fail(c->e, KD_TOO_LONG, name, "%s:%d: title is too long", c->file, c->line);
+            rc = kd_fail(c->e, KD_TOO_LONG, name, "%s:%d: title is too long", c->file, c->line);
         else
             memcpy(p->title, value, vl + 1);
     } else if (strcmp(name, "encoding") == 0) {
@@ -145,14 +145,14 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         p->date = (enum mig_date_form)v;
     } else if (strcmp(name, "unknown_date") == 0) {
         if (vl >= sizeof p->unknown_date)
-            rc = mig_fail(c->e, KD_TOO_LONG, name, "%s:%d: unknown_date is at most %zu bytes",
-                          c->file, c->line, sizeof p->unknown_date - 1);
+            rc = kd_fail(c->e, KD_TOO_LONG, name, "%s:%d: unknown_date is at most %zu bytes",
+                         c->file, c->line, sizeof p->unknown_date - 1);
         for (size_t i = 0; rc == 0 && i < vl; i++)
             if ((unsigned char)value[i] < 0x21 || (unsigned char)value[i] > 0x7E ||
                 value[i] == '"' || value[i] == ',')
-                rc = mig_fail(c->e, KD_INVALID_VALUE, name,
-                              "%s:%d: unknown_date is printable ASCII without spaces, '\"' or ','",
-                              c->file, c->line);
+                rc = kd_fail(c->e, KD_INVALID_VALUE, name,
+                             "%s:%d: unknown_date is printable ASCII without spaces, '\"' or ','",
+                             c->file, c->line);
         if (rc == 0) {
             memcpy(p->unknown_date, value, vl + 1);
             p->unknown_date_len = vl;
@@ -178,15 +178,15 @@ static int on_entry(void *user, const char *section, const char *name, const cha
                  ch == '.' || ch == '_' || ch == '-';
         }
         if (!ok)
-            rc = mig_fail(c->e, KD_INVALID_VALUE, name,
-                          "%s:%d: gaiji is a file name under profiles/ ([A-Za-z0-9._-], not "
-                          "starting with '.')",
-                          c->file, c->line);
+            rc = kd_fail(c->e, KD_INVALID_VALUE, name,
+                         "%s:%d: gaiji is a file name under profiles/ ([A-Za-z0-9._-], not "
+                         "starting with '.')",
+                         c->file, c->line);
         else
             memcpy(p->gaiji_file, value, vl + 1);
     } else {
-        rc = mig_fail(c->e, KD_UNKNOWN_FIELD, name, "%s:%d: unknown key %.64s", c->file, c->line,
-                      name);
+        rc = kd_fail(c->e, KD_UNKNOWN_FIELD, name, "%s:%d: unknown key %.64s", c->file, c->line,
+                     name);
     }
     if (rc < 0) {
         c->failed = true;
@@ -212,12 +212,12 @@ int mig_profile_parse(const char *name, const char *text, size_t len,
 {
     *out = NULL;
     if (!mig_name_ok(name))
-        return mig_fail(e, KD_INVALID_VALUE, "profile", "a profile name is 1-31 of [a-z0-9_-]");
+        return kd_fail(e, KD_INVALID_VALUE, "profile", "a profile name is 1-31 of [a-z0-9_-]");
     if (len > PROFILE_FILE_MAX)
-        return mig_fail(e, KD_TOO_LONG, "profile", "profile %s: over 64 KiB", name);
+        return kd_fail(e, KD_TOO_LONG, "profile", "profile %s: over 64 KiB", name);
     struct mig_profile *p = calloc(1, sizeof *p);
     if (!p)
-        return mig_fail(e, KD_INTERNAL, NULL, "out of memory");
+        return kd_fail(e, KD_INTERNAL, NULL, "out of memory");
     arena_init(&p->arena, NULL, 0, (size_t)16 << 20);
     snprintf(p->name, sizeof p->name, "%s", name);
     snprintf(p->title, sizeof p->title, "%s", name);
@@ -230,7 +230,7 @@ int mig_profile_parse(const char *name, const char *text, size_t len,
         if (i < len && text[i] != '\n')
             continue;
         if (i - start > 190) {
-            mig_fail(e, KD_TOO_LONG, "profile", "%s:%zu: a line is at most 190 bytes", file, line);
+            kd_fail(e, KD_TOO_LONG, "profile", "%s:%zu: a line is at most 190 bytes", file, line);
             goto fail;
         }
         start = i + 1;
@@ -241,11 +241,11 @@ int mig_profile_parse(const char *name, const char *text, size_t len,
     if (c.failed)
         goto fail;
     if (rc > 0) {
-        mig_fail(e, KD_INVALID_VALUE, "profile", "%s:%d: not an INI line", file, rc);
+        kd_fail(e, KD_INVALID_VALUE, "profile", "%s:%d: not an INI line", file, rc);
         goto fail;
     }
     if (rc < 0) {
-        mig_fail(e, KD_INTERNAL, "profile", "%s: out of memory", file);
+        kd_fail(e, KD_INTERNAL, "profile", "%s: out of memory", file);
         goto fail;
     }
     default_unknown(p);
@@ -261,13 +261,13 @@ int mig_profile_parse(const char *name, const char *text, size_t len,
         memcpy(p->unknown_date, lit, sizeof lit);
         p->unknown_date_len = ll;
         if (other) {
-            mig_fail(e, KD_INVALID_VALUE, "unknown_date",
-                     "%s: unknown_date reads as a date (or a partly known one) in this form", file);
+            kd_fail(e, KD_INVALID_VALUE, "unknown_date",
+                    "%s: unknown_date reads as a date (or a partly known one) in this form", file);
             goto fail;
         }
     }
     if (p->bom && p->enc != MIG_UTF8) {
-        mig_fail(e, KD_INVALID_VALUE, "bom", "%s: bom is for utf-8 only", file);
+        kd_fail(e, KD_INVALID_VALUE, "bom", "%s: bom is for utf-8 only", file);
         goto fail;
     }
     if (p->enc == MIG_CP932 && cp932_init(e) < 0)
@@ -276,8 +276,8 @@ int mig_profile_parse(const char *name, const char *text, size_t len,
         char *data = NULL;
         size_t dl = 0;
         if (!read_gaiji) {
-            mig_fail(e, KD_NOT_FOUND, "gaiji", "%s: gaiji %s cannot be read here", file,
-                     p->gaiji_file);
+            kd_fail(e, KD_NOT_FOUND, "gaiji", "%s: gaiji %s cannot be read here", file,
+                    p->gaiji_file);
             goto fail;
         }
         if (read_gaiji(ctx, p->gaiji_file, &data, &dl, e) < 0)
@@ -410,21 +410,20 @@ int mig_gaiji_parse(struct mig_profile *p, const char *file, const char *text, s
         rc = 0;
         int64_t pua = parse_code(t.cell[0], t.cell_len[0]);
         if (pua < 0) {
-            rc = mig_fail(e, KD_INVALID_VALUE, file,
-                          "%s:%d: 外字コード must be F040-F9FC (CP932) or U+E000-U+F8FF", file,
-                          t.line);
+            rc = kd_fail(e, KD_INVALID_VALUE, file,
+                         "%s:%d: 外字コード must be F040-F9FC (CP932) or U+E000-U+F8FF", file,
+                         t.line);
             break;
         }
         if (p->n_gaiji >= GAIJI_MAX) {
-            rc =
-                mig_fail(e, KD_TOO_LONG, file, "%s:%d: more than %d 外字", file, t.line, GAIJI_MAX);
+            rc = kd_fail(e, KD_TOO_LONG, file, "%s:%d: more than %d 外字", file, t.line, GAIJI_MAX);
             break;
         }
         if (p->n_gaiji == cap) {
             int ncap = cap ? cap * 2 : 64;
             struct mig_gaiji *ng = arena_alloc(&p->arena, sizeof *ng * (size_t)ncap);
             if (!ng) {
-                rc = mig_fail(e, KD_TOO_LONG, file, "%s: too large", file);
+                rc = kd_fail(e, KD_TOO_LONG, file, "%s: too large", file);
                 break;
             }
             if (p->n_gaiji)
@@ -436,10 +435,10 @@ int mig_gaiji_parse(struct mig_profile *p, const char *file, const char *text, s
         g->pua = (uint32_t)pua;
         g->line = t.line;
         if (parse_chars(p, t.cell[1], t.cell_len[1], &g->text, &g->len) < 0) {
-            rc = mig_fail(e, KD_INVALID_VALUE, file,
-                          "%s:%d: 文字 must be one character (not private-use) and its variation "
-                          "selectors, as U+XXXX or literally",
-                          file, t.line);
+            rc = kd_fail(e, KD_INVALID_VALUE, file,
+                         "%s:%d: 文字 must be one character (not private-use) and its variation "
+                         "selectors, as U+XXXX or literally",
+                         file, t.line);
             break;
         }
         p->n_gaiji++;
@@ -451,13 +450,13 @@ int mig_gaiji_parse(struct mig_profile *p, const char *file, const char *text, s
     qsort(p->gaiji, (size_t)p->n_gaiji, sizeof *p->gaiji, cmp_pua);
     for (int i = 1; i < p->n_gaiji; i++)
         if (p->gaiji[i].pua == p->gaiji[i - 1].pua)
-            return mig_fail(
+            return kd_fail(
                 e, KD_CONFLICT, file, "%s:%d: the same 外字コード as line %d", file,
                 p->gaiji[i].line > p->gaiji[i - 1].line ? p->gaiji[i].line : p->gaiji[i - 1].line,
                 p->gaiji[i].line > p->gaiji[i - 1].line ? p->gaiji[i - 1].line : p->gaiji[i].line);
     p->gaiji_rev = arena_alloc(&p->arena, sizeof *p->gaiji_rev * (size_t)p->n_gaiji);
     if (!p->gaiji_rev)
-        return mig_fail(e, KD_TOO_LONG, file, "%s: too large", file);
+        return kd_fail(e, KD_TOO_LONG, file, "%s: too large", file);
     memcpy(p->gaiji_rev, p->gaiji, sizeof *p->gaiji * (size_t)p->n_gaiji);
     qsort(p->gaiji_rev, (size_t)p->n_gaiji, sizeof *p->gaiji_rev, cmp_text);
     return 0;
@@ -535,8 +534,8 @@ static int fs_gaiji(void *ctx, const char *file, char **data, size_t *len, struc
     snprintf(path, sizeof path, "%s/profiles/%s", c->root, file);
     int en;
     if (read_small(path, 4u << 20, data, len, &en) < 0)
-        return mig_fail(e, en == ENOENT ? KD_NOT_FOUND : KD_INVALID_VALUE, "gaiji",
-                        "profiles/%s: cannot read: %s", file, strerror(en));
+        return kd_fail(e, en == ENOENT ? KD_NOT_FOUND : KD_INVALID_VALUE, "gaiji",
+                       "profiles/%s: cannot read: %s", file, strerror(en));
     return 0;
 }
 
@@ -544,19 +543,19 @@ int mig_profile_load(const char *root, const char *name, struct mig_profile **ou
 {
     *out = NULL;
     if (!mig_name_ok(name))
-        return mig_fail(e, KD_INVALID_VALUE, "profile", "a profile name is 1-31 of [a-z0-9_-]");
+        return kd_fail(e, KD_INVALID_VALUE, "profile", "a profile name is 1-31 of [a-z0-9_-]");
     char path[4200];
     int k = snprintf(path, sizeof path, "%s/profiles/%s.conf", root, name);
     if (k < 0 || (size_t)k >= sizeof path)
-        return mig_fail(e, KD_INVALID_VALUE, "profile", "the layouts folder's path is too long");
+        return kd_fail(e, KD_INVALID_VALUE, "profile", "the layouts folder's path is too long");
     char *data;
     size_t len;
     int en;
     if (read_small(path, PROFILE_FILE_MAX, &data, &len, &en) < 0) {
         if (en == ENOENT)
-            return mig_fail(e, KD_NOT_FOUND, "profile", "there is no profile %s", name);
-        return mig_fail(e, KD_INVALID_VALUE, "profile", "profiles/%s.conf: cannot read: %s", name,
-                        strerror(en));
+            return kd_fail(e, KD_NOT_FOUND, "profile", "there is no profile %s", name);
+        return kd_fail(e, KD_INVALID_VALUE, "profile", "profiles/%s.conf: cannot read: %s", name,
+                       strerror(en));
     }
     struct fs_ctx ctx = {.root = root};
     int rc = mig_profile_parse(name, data, len, fs_gaiji, &ctx, out, e);

@@ -6,25 +6,11 @@
 
 #include "base/text.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #define TSV_FILE_MAX (4u << 20)
 #define TSV_CELL_CHARS 1000
-
-int mig_fail(struct kd_err *e, enum kd_code code, const char *field, const char *fmt, ...)
-{
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    kd_fail(e, code, field, "%s", "");
-    if (e && n >= 0)
-        kd_copy_utf8(e->message, sizeof e->message, buf, strlen(buf));
-    return -1;
-}
 
 int mig_cut(const char *s, size_t n, size_t max)
 {
@@ -71,25 +57,25 @@ static int split(struct tsv *t, const char *s, size_t n, int max, struct kd_err 
         const char *tab = memchr(s + i, '\t', n - i);
         size_t end = tab ? (size_t)(tab - s) : n;
         if (t->n_cells >= max)
-            return mig_fail(e, KD_INVALID_VALUE, t->file, "%s:%d: more than %d columns", t->file,
-                            t->line, max);
+            return kd_fail(e, KD_INVALID_VALUE, t->file, "%s:%d: more than %d columns", t->file,
+                           t->line, max);
         const char *c = s + i;
         size_t cl = end - i;
         size_t bad;
         if (!text_utf8_valid(c, cl, &bad))
-            return mig_fail(e, KD_INVALID_UTF8, t->file, "%s:%d: column %d is not valid UTF-8",
-                            t->file, t->line, t->n_cells + 1);
+            return kd_fail(e, KD_INVALID_UTF8, t->file, "%s:%d: column %d is not valid UTF-8",
+                           t->file, t->line, t->n_cells + 1);
         if (text_has_control(c, cl, false))
-            return mig_fail(e, KD_INVALID_VALUE, t->file,
-                            "%s:%d: column %d holds a control character", t->file, t->line,
-                            t->n_cells + 1);
+            return kd_fail(e, KD_INVALID_VALUE, t->file,
+                           "%s:%d: column %d holds a control character", t->file, t->line,
+                           t->n_cells + 1);
         if (is_space_at(c, cl) || ends_space(c, cl))
-            return mig_fail(e, KD_INVALID_VALUE, t->file,
-                            "%s:%d: column %d starts or ends with a space", t->file, t->line,
-                            t->n_cells + 1);
+            return kd_fail(e, KD_INVALID_VALUE, t->file,
+                           "%s:%d: column %d starts or ends with a space", t->file, t->line,
+                           t->n_cells + 1);
         if (text_utf8_chars(c, cl) > TSV_CELL_CHARS)
-            return mig_fail(e, KD_TOO_LONG, t->file, "%s:%d: column %d is over %d characters",
-                            t->file, t->line, t->n_cells + 1, TSV_CELL_CHARS);
+            return kd_fail(e, KD_TOO_LONG, t->file, "%s:%d: column %d is over %d characters",
+                           t->file, t->line, t->n_cells + 1, TSV_CELL_CHARS);
         t->cell[t->n_cells] = c;
         t->cell_len[t->n_cells] = cl;
         t->n_cells++;
@@ -110,7 +96,7 @@ int tsv_open(struct tsv *t, const char *file, const char *text, size_t len, cons
     t->cols = cols;
     t->n_cols = n_cols;
     if (len > TSV_FILE_MAX)
-        return mig_fail(e, KD_TOO_LONG, file, "%s: over 4 MiB", file);
+        return kd_fail(e, KD_TOO_LONG, file, "%s: over 4 MiB", file);
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
         t->p += 3;
     const char *s;
@@ -134,12 +120,12 @@ int tsv_open(struct tsv *t, const char *file, const char *text, size_t len, cons
                     break;
                 w += (size_t)k;
             }
-            return mig_fail(e, KD_INVALID_VALUE, file, "%s:%d: the header row must be: %s", file,
-                            t->line, want);
+            return kd_fail(e, KD_INVALID_VALUE, file, "%s:%d: the header row must be: %s", file,
+                           t->line, want);
         }
         return 0;
     }
-    return mig_fail(e, KD_INVALID_VALUE, file, "%s: no header row", file);
+    return kd_fail(e, KD_INVALID_VALUE, file, "%s: no header row", file);
 }
 
 int tsv_next(struct tsv *t, struct kd_err *e)
